@@ -1,0 +1,71 @@
+package commands
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+
+	"github.com/airt/airt/account"
+	"github.com/airt/airt/render"
+)
+
+// Exit codes (DESIGN §3), documented in the README and in `airt --help`.
+const (
+	ExitOK          = 0
+	ExitError       = 1
+	ExitUsage       = 2
+	ExitSyncPartial = 3 // sync finished, but changes were rejected or are in conflict
+	ExitAuth        = 4 // not logged in, or credentials refused
+	ExitForbidden   = 5 // permission denied
+	ExitUnreachable = 6 // the server could not be reached
+)
+
+const exitCodeHelp = `Exit codes: 0 success; 1 error; 2 usage error; 3 sync finished but some changes were rejected or are in conflict; 4 not logged in or credentials refused; 5 permission denied; 6 server unreachable.`
+
+// exitError is an error that already printed what it had to say and only
+// carries an exit code (interactive flows that print the original's texts).
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// report prints err (if any) to stderr as the original did and returns the
+// exit code for it. It is the one place errors become exit codes.
+func (c *cli) report(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	var fe *render.FormatError
+	if errors.As(err, &fe) {
+		// The original printed -f errors without the "Error: " prefix.
+		fmt.Fprintln(c.env.Stderr, fe.Error())
+		return ExitError
+	}
+	fmt.Fprintf(c.env.Stderr, "Error: %s\n", err)
+	var ae *account.Error
+	if errors.As(err, &ae) && ae.Hint != "" {
+		fmt.Fprintf(c.env.Stderr, "Hint: %s\n", ae.Hint)
+	}
+	switch account.KindOf(err) {
+	case account.KindUnauthenticated:
+		return ExitAuth
+	case account.KindForbidden:
+		return ExitForbidden
+	case account.KindUnreachable:
+		return ExitUnreachable
+	}
+	return ExitError
+}
+
+func encodeKey(k []byte) string { return base64.StdEncoding.EncodeToString(k) }
+
+func decodeKey(s string) ([]byte, error) {
+	k, err := base64.StdEncoding.DecodeString(s)
+	if err != nil || len(k) != 32 {
+		return nil, errors.New("store key in the keyring is damaged")
+	}
+	return k, nil
+}

@@ -1,0 +1,45 @@
+package commands
+
+import (
+	"github.com/alecthomas/kingpin/v2"
+
+	"github.com/airt/airt/account"
+	"github.com/airt/airt/render"
+)
+
+// outputFlags are the output options of the table commands (DESIGN §3).
+type outputFlags struct {
+	format string
+	quiet  bool
+	output string
+	parsed *render.Format
+}
+
+func (o *outputFlags) register(cmd *kingpin.CmdClause, quietHelp string) {
+	cmd.Flag("format", "Format output and show only the given column(s) values: a dict literal such as \"{'username': '{}', 'uuid': '{}'}\" or a column list such as username,uuid.").
+		Short('f').PlaceHolder("TEXT").StringVar(&o.format)
+	cmd.Flag("quiet", quietHelp).Short('q').BoolVar(&o.quiet)
+	cmd.Flag("output", "Output as a table (default), json or csv; json and csv use the 12 column names as fields.").
+		PlaceHolder("table|json|csv").EnumVar(&o.output, "table", "json", "csv")
+}
+
+// check parses -f; called before any change so a bad -f changes nothing.
+func (o *outputFlags) check() error {
+	if o.format == "" {
+		return nil
+	}
+	f, err := render.ParseFormat(o.format)
+	if err != nil {
+		return err
+	}
+	o.parsed = f
+	return nil
+}
+
+// printUsers renders users; humanize selects the humanized `created`.
+func (c *cli) printUsers(o *outputFlags, users []account.User, humanize bool) error {
+	return render.Users(c.env.Stdout, users, render.Options{
+		Format: o.parsed, Quiet: o.quiet, Output: o.output,
+		Humanize: humanize, Now: c.now(),
+	})
+}

@@ -1,0 +1,115 @@
+package commands
+
+import (
+	"github.com/alecthomas/kingpin/v2"
+
+	"github.com/airt/airt/account"
+	"github.com/airt/airt/localstore"
+)
+
+var hashPassword = account.HashPassword
+
+// userDetails is `airt user details`.
+type userDetails struct {
+	c    *cli
+	user string
+	out  outputFlags
+}
+
+func registerUserDetails(c *cli, user *kingpin.CmdClause) {
+	d := &userDetails{c: c}
+	cmd := user.Command("details", "Get user details.\n\nPlease do not pass the optional 'user' option unless you are a super user. Only a super user can view details for other users.")
+	cmd.Flag("user", "Account user_uuid/username to get details. If not passed, the logged-in user's details are returned.").
+		Short('u').PlaceHolder("TEXT").StringVar(&d.user)
+	d.out.register(cmd, "Output user uuid only.")
+	c.action(cmd, d.run)
+}
+
+func (d *userDetails) run() error {
+	c := d.c
+	if err := d.out.check(); err != nil {
+		return err
+	}
+	s, err := c.openStore()
+	if err != nil {
+		return err
+	}
+	var target *account.User
+	err = s.View(func(tx *localstore.Tx) error {
+		caller, err := c.caller(tx)
+		if err != nil {
+			return err
+		}
+		target, err = resolveTarget(tx, caller, d.user)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return c.printUsers(&d.out, []account.User{*target}, false)
+}
+
+// resolveTarget finds the user named by ref (the caller when ref is empty)
+// and checks that caller may access them. The permission check comes first,
+// as in the original, so a non-super user cannot probe which names exist.
+func resolveTarget(tx *localstore.Tx, caller *account.User, ref string) (*account.User, error) {
+	if ref == "" {
+		return caller, nil
+	}
+	if !caller.SuperUser {
+		u, err := tx.Resolve(ref)
+		if err != nil || u.UUID != caller.UUID {
+			return nil, account.ErrOtherUsersData
+		}
+		return u, nil
+	}
+	return tx.Resolve(ref)
+}
+
+// userLs is `airt user ls`.
+type userLs struct {
+	c             *cli
+	offset, limit int
+	disabled      bool
+	out           outputFlags
+}
+
+func registerUserLs(c *cli, user *kingpin.CmdClause) {
+	l := &userLs{c: c}
+	cmd := user.Command("ls", "Return the list of users, oldest first (creation time, then username), so --offset/--limit pages never skip or repeat a user.")
+	cmd.Flag("offset", "The number of users to skip at the beginning.").Short('o').Default("0").IntVar(&l.offset)
+	cmd.Flag("limit", "The maximum number of users to return.").Short('l').Default("100").IntVar(&l.limit)
+	cmd.Flag("disabled", "List only the disabled users (by default only the enabled ones).").BoolVar(&l.disabled)
+	l.out.register(cmd, "Output only user uuids, one per line.")
+	c.action(cmd, l.run)
+}
+
+func (l *userLs) run() error {
+	c := l.c
+	if l.offset < 0 || l.limit < 0 {
+		return account.Errorf(account.KindInvalid, "--offset and --limit must not be negative")
+	}
+	if err := l.out.check(); err != nil {
+		return err
+	}
+	s, err := c.openStore()
+	if err != nil {
+		return err
+	}
+	var users []account.User
+	err = s.View(func(tx *localstore.Tx) error {
+		caller, err := c.caller(tx)
+		if err != nil {
+			return err
+		}
+		if err := account.RequireSuperUser(caller); err != nil {
+			return err
+		}
+		users, err = tx.ListUsers(l.disabled, l.offset, l.limit)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return c.printUsers(&l.out, users, true)
+}

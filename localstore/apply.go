@@ -1,0 +1,265 @@
+package localstore
+
+import (
+	"crypto/rand"
+	"fmt"
+	"strings"
+
+	"github.com/airt/airt/account"
+	"github.com/airt/airt/otp"
+)
+
+// NewUUID returns a random (version 4) uuid.
+func NewUUID() string {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// Apply checks and applies mutation m made by actor (nil: no logged-in
+// user, allowed only to bootstrap an empty store with a super user and for a
+// password reset proven by a one-time code). It enforces the permission rules
+// of DESIGN §2, validation and uniqueness, and writes the changed user. It
+// does not enqueue m: the caller does, in the same transaction, so the local
+// store and the server share this one implementation.
+//
+// What each op reads from m.Args:
+//
+//	user.create     every profile field, SuperUser, Created, Secrets.PasswordHash
+//	user.update     any of Username, Email, FirstName, LastName (nil: unchanged)
+//	user.disable    –            user.enable  –
+//	mfa.activate    Secrets.MFASecret, Step      mfa.disable –
+//	mfa.step        Step (the last accepted TOTP step; only goes up)
+//	phone.verified  Phone (E.164)
+//	password.reset  Secrets.PasswordHash
+//	sso.enable      Provider, SSOEmail           sso.disable Provider
+func (t *Tx) Apply(actor *account.User, m *Mutation) (*account.User, error) {
+	if actor != nil {
+		if err := account.CheckActive(actor); err != nil {
+			return nil, err
+		}
+	}
+	if m.Op == OpCreate {
+		return t.applyCreate(actor, m)
+	}
+	target, err := t.User(m.Target)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.authorize(actor, target, m.Op); err != nil {
+		return nil, err
+	}
+	old := *target
+	u := target
+	switch m.Op {
+	case OpUpdate:
+		if err := applyUpdate(u, &m.Args); err != nil {
+			return nil, err
+		}
+	case OpDisable:
+		if u.Disabled {
+			return nil, account.ErrAlreadyDisabled
+		}
+		if u.SuperUser && t.EnabledSuperUsers() <= 1 {
+			return nil, account.ErrLastSuperUser
+		}
+		u.Disabled = true
+	case OpEnable:
+		if !u.Disabled {
+			return nil, account.ErrAlreadyEnabled
+		}
+		u.Disabled = false
+	case OpMFAActivate:
+		if m.Args.Secrets.MFASecret == "" {
+			return nil, fmt.Errorf("mfa.activate without a secret")
+		}
+		key, err := t.Key()
+		if err != nil {
+			return nil, err
+		}
+		sealed, err := otp.Seal(key, []byte(m.Args.Secrets.MFASecret), []byte(u.UUID))
+		if err != nil {
+			return nil, err
+		}
+		last := uint64(0)
+		if u.MFA != nil {
+			last = u.MFA.LastStep
+		}
+		u.MFA = &account.MFA{Active: true, SealedSecret: sealed, LastStep: max(last, m.Args.Step)}
+	case OpMFADisable:
+		if !u.MFAActive() {
+			return nil, account.Errorf(account.KindConflict, "MFA is already disabled for the user")
+		}
+		u.MFA = nil
+	case OpMFAStep:
+		if u.MFA != nil && m.Args.Step > u.MFA.LastStep {
+			u.MFA.LastStep = m.Args.Step
+		}
+	case OpPhoneVerified:
+		if m.Args.Phone == nil {
+			return nil, fmt.Errorf("phone.verified without a number")
+		}
+		u.Phone, u.PhoneVerified = *m.Args.Phone, true
+	case OpPasswordReset:
+		if m.Args.Secrets.PasswordHash == "" {
+			return nil, fmt.Errorf("password.reset without a hash")
+		}
+		u.PasswordHash = m.Args.Secrets.PasswordHash
+	case OpSSOEnable:
+		if err := account.ValidateSSOProvider(m.Args.Provider); err != nil {
+			return nil, err
+		}
+		if err := account.ValidateEmail(m.Args.SSOEmail); err != nil {
+			return nil, err
+		}
+		if u.SSO == nil {
+			u.SSO = map[string]string{}
+		}
+		u.SSO[m.Args.Provider] = m.Args.SSOEmail
+	case OpSSODisable:
+		if err := account.ValidateSSOProvider(m.Args.Provider); err != nil {
+			return nil, err
+		}
+		if _, ok := u.SSO[m.Args.Provider]; !ok {
+			return nil, account.Errorf(account.KindConflict, "SSO is not enabled for the provider.")
+		}
+		delete(u.SSO, m.Args.Provider)
+	default:
+		return nil, fmt.Errorf("unknown operation %q", m.Op)
+	}
+	u.Updated = t.Now()
+	if err := t.PutUser(&old, u); err != nil {
+		return nil, err
+	}
+	if m.Op == OpDisable || m.Op == OpPasswordReset {
+		// A disabled user's sessions stop working; a reset ends them.
+		if err := t.DeleteSessionsOf(u.UUID); err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
+}
+
+// authorize applies DESIGN §2 to a change of target by actor.
+func (t *Tx) authorize(actor, target *account.User, op Op) error {
+	if actor == nil {
+		if op == OpPasswordReset || op == OpMFAStep {
+			return nil // proven by a one-time code, checked by the caller
+		}
+		return account.ErrNotLoggedIn
+	}
+	switch op {
+	case OpDisable, OpEnable:
+		return account.RequireSuperUser(actor)
+	}
+	return account.CanAccess(actor, target)
+}
+
+func (t *Tx) applyCreate(actor *account.User, m *Mutation) (*account.User, error) {
+	a := &m.Args
+	if actor == nil {
+		if t.HasUsers() {
+			return nil, account.ErrNotLoggedIn
+		}
+		if a.SuperUser == nil || !*a.SuperUser {
+			return nil, account.Errorf(account.KindInvalid, "the first user of an empty store must be a super user").
+				WithHint("pass -su (--super_user) to bootstrap the store")
+		}
+	} else if err := account.RequireSuperUser(actor); err != nil {
+		return nil, err
+	}
+	u := &account.User{UUID: strings.ToLower(m.Target)}
+	if u.UUID == "" || !account.LooksLikeUUID(u.UUID) {
+		return nil, fmt.Errorf("user.create: target %q is not a uuid", m.Target)
+	}
+	if _, err := t.User(u.UUID); err == nil {
+		return nil, account.ErrUserExists
+	}
+	for _, f := range []struct {
+		p   *string
+		dst *string
+	}{{a.Username, &u.Username}, {a.Email, &u.Email}, {a.FirstName, &u.FirstName},
+		{a.LastName, &u.LastName}, {a.SubscriptionType, &u.SubscriptionType}} {
+		if f.p != nil {
+			*f.dst = *f.p
+		}
+	}
+	if a.Phone != nil {
+		u.Phone = *a.Phone
+	}
+	if a.SuperUser != nil {
+		u.SuperUser = *a.SuperUser
+	}
+	if err := ValidateProfile(u); err != nil {
+		return nil, err
+	}
+	if u.Phone != "" {
+		p, err := account.NormalizePhone(u.Phone)
+		if err != nil {
+			return nil, err
+		}
+		u.Phone = p
+	}
+	if m.Args.Secrets.PasswordHash == "" {
+		return nil, fmt.Errorf("user.create without a password hash")
+	}
+	u.PasswordHash = m.Args.Secrets.PasswordHash
+	u.Created = t.Now()
+	if a.Created != nil {
+		u.Created = a.Created.UTC()
+	}
+	u.Updated = u.Created
+	if err := t.PutUser(nil, u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// ValidateProfile checks the profile fields of u (create and import).
+func ValidateProfile(u *account.User) error {
+	if err := account.ValidateUsername(u.Username); err != nil {
+		return err
+	}
+	if err := account.ValidateName("first_name", u.FirstName); err != nil {
+		return err
+	}
+	if err := account.ValidateName("last_name", u.LastName); err != nil {
+		return err
+	}
+	if err := account.ValidateEmail(u.Email); err != nil {
+		return err
+	}
+	return account.ValidateSubscription(u.SubscriptionType)
+}
+
+func applyUpdate(u *account.User, a *Args) error {
+	if a.Username != nil {
+		if err := account.ValidateUsername(*a.Username); err != nil {
+			return err
+		}
+		u.Username = *a.Username
+	}
+	if a.FirstName != nil {
+		if err := account.ValidateName("first_name", *a.FirstName); err != nil {
+			return err
+		}
+		u.FirstName = *a.FirstName
+	}
+	if a.LastName != nil {
+		if err := account.ValidateName("last_name", *a.LastName); err != nil {
+			return err
+		}
+		u.LastName = *a.LastName
+	}
+	if a.Email != nil {
+		if err := account.ValidateEmail(*a.Email); err != nil {
+			return err
+		}
+		u.Email = *a.Email
+	}
+	return nil
+}

@@ -1,0 +1,119 @@
+package localstore
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"github.com/airt/airt/otp"
+)
+
+// storedMutation is a Mutation as written to the outbox: its secrets sealed
+// with the store key (additional data: the mutation id).
+type storedMutation struct {
+	Mutation
+	Sealed []byte `json:"sealed,omitempty"`
+}
+
+func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
+
+// NewMutationID returns a random 128-bit hex id.
+func NewMutationID() string {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return hex.EncodeToString(b)
+}
+
+// Enqueue appends m to the outbox in this transaction, giving it the next
+// sequence number, the store id, an id and a creation time when missing.
+func (t *Tx) Enqueue(m *Mutation) error {
+	ob := t.tx.Bucket(bucketOutbox)
+	seq, err := ob.NextSequence()
+	if err != nil {
+		return fmt.Errorf("outbox sequence: %w", err)
+	}
+	m.Seq = seq
+	m.StoreID = t.s.id
+	if m.ID == "" {
+		m.ID = NewMutationID()
+	}
+	if m.Created.IsZero() {
+		m.Created = t.Now()
+	}
+	return t.putMutation(m)
+}
+
+func (t *Tx) putMutation(m *Mutation) error {
+	sm := storedMutation{Mutation: *m}
+	if !m.Args.Secrets.IsZero() {
+		key, err := t.Key()
+		if err != nil {
+			return err
+		}
+		clear, err := json.Marshal(m.Args.Secrets)
+		if err != nil {
+			return err
+		}
+		if sm.Sealed, err = otp.Seal(key, clear, []byte(m.ID)); err != nil {
+			return fmt.Errorf("seal mutation %s: %w", m.ID, err)
+		}
+	}
+	data, err := json.Marshal(sm)
+	if err != nil {
+		return fmt.Errorf("encode mutation %s: %w", m.ID, err)
+	}
+	return t.tx.Bucket(bucketOutbox).Put(seqKey(m.Seq), data)
+}
+
+// UpdateMutation rewrites a queued mutation (its State and Reason).
+func (t *Tx) UpdateMutation(m *Mutation) error { return t.putMutation(m) }
+
+// DeleteMutation removes mutation seq from the outbox (after the server
+// applied it, or on `sync discard`).
+func (t *Tx) DeleteMutation(seq uint64) error {
+	return t.tx.Bucket(bucketOutbox).Delete(seqKey(seq))
+}
+
+// Outbox calls fn for each queued mutation in order, starting after seq
+// `after`. With withSecrets the sealed secrets are opened (needs the key).
+// fn returning ErrStop ends the walk without error.
+func (t *Tx) Outbox(after uint64, withSecrets bool, fn func(*Mutation) error) error {
+	c := t.tx.Bucket(bucketOutbox).Cursor()
+	for k, v := c.Seek(seqKey(after + 1)); k != nil; k, v = c.Next() {
+		var sm storedMutation
+		if err := json.Unmarshal(v, &sm); err != nil {
+			return fmt.Errorf("decode outbox entry %d: %w", binary.BigEndian.Uint64(k), err)
+		}
+		m := sm.Mutation
+		if withSecrets && sm.Sealed != nil {
+			key, err := t.Key()
+			if err != nil {
+				return err
+			}
+			clear, err := otp.Open(key, sm.Sealed, []byte(m.ID))
+			if err != nil {
+				return fmt.Errorf("outbox entry %d: %w", m.Seq, err)
+			}
+			if err := json.Unmarshal(clear, &m.Args.Secrets); err != nil {
+				return err
+			}
+		}
+		if err := fn(&m); err != nil {
+			if err == ErrStop {
+				return nil
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// ErrStop ends a walk early without an error.
+var ErrStop = fmt.Errorf("stop")
+
+// OutboxLen returns the number of queued mutations.
+func (t *Tx) OutboxLen() int { return t.tx.Bucket(bucketOutbox).Stats().KeyN }

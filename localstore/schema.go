@@ -1,0 +1,60 @@
+package localstore
+
+// The store layout, in one place (STYLE §8). Every bucket is created by
+// Open; keys and values are documented beside each name. Values are JSON
+// unless said otherwise; integers in keys are big-endian so that bbolt's
+// byte order is numeric order.
+
+// SchemaVersion is the layout version written to meta/schema_version. Open
+// migrates older stores forward (migrations, below) and refuses newer ones.
+const SchemaVersion = 1
+
+var (
+	// bucketMeta holds store-wide values:
+	//   schema_version -> decimal string
+	//   store_id       -> random 128-bit hex id of this store (keys the keyring entries and the sync device)
+	//   created        -> RFC 3339 time the store was created
+	bucketMeta = []byte("meta")
+
+	// bucketUsers: user uuid -> account.User (secrets sealed or hashed).
+	bucketUsers = []byte("users")
+
+	// bucketByUsername: lower-cased username -> uuid (unique, case-insensitive).
+	bucketByUsername = []byte("idx_username")
+
+	// bucketByEmail: lower-cased email -> uuid (unique, case-insensitive).
+	bucketByEmail = []byte("idx_email")
+
+	// bucketOrder lists users in `ls` order, split by state so that a page of
+	// active or disabled users never scans the other kind:
+	//   'a'|'d' + created (8 bytes, unix nanoseconds) + lower-cased username -> uuid
+	bucketOrder = []byte("idx_order")
+
+	// bucketSuperUsers: uuid -> empty, for every enabled super user (the
+	// last-super-user guard counts it).
+	bucketSuperUsers = []byte("idx_super")
+
+	// bucketOutbox: sequence number (8 bytes) -> storedMutation, in the order
+	// the changes were made. NextSequence of this bucket numbers mutations
+	// 1, 2, 3, … and commits or rolls back with the change itself.
+	bucketOutbox = []byte("outbox")
+
+	// bucketSessions: hex SHA-256 of a session token -> Session. The token
+	// itself lives only in the keyring (or the caller's AIRT_SERVICE_TOKEN).
+	bucketSessions = []byte("sessions")
+
+	// bucketSMS: user uuid + "/" + purpose -> otp.SMSChallenge-like record
+	// (the code only as a salted hash).
+	bucketSMS = []byte("sms")
+)
+
+var allBuckets = [][]byte{
+	bucketMeta, bucketUsers, bucketByUsername, bucketByEmail, bucketOrder,
+	bucketSuperUsers, bucketOutbox, bucketSessions, bucketSMS,
+}
+
+var (
+	keySchemaVersion = []byte("schema_version")
+	keyStoreID       = []byte("store_id")
+	keyCreated       = []byte("created")
+)

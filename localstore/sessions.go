@@ -1,0 +1,93 @@
+package localstore
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/airt/airt/account"
+)
+
+// SessionLifetime is how long a local session (airt token) lasts.
+const SessionLifetime = 30 * 24 * time.Hour
+
+// Session binds a token (kept only as its SHA-256) to a user's uuid.
+type Session struct {
+	UserUUID string    `json:"user_uuid"`
+	Created  time.Time `json:"created"`
+	Expires  time.Time `json:"expires"`
+}
+
+func tokenKey(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return []byte(hex.EncodeToString(h[:]))
+}
+
+// NewSession creates a session for uuid and returns its token: 256 random
+// bits, URL-safe base64 with an "airt_" prefix.
+func (t *Tx) NewSession(uuid string) (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	token := "airt_" + base64.RawURLEncoding.EncodeToString(b)
+	now := t.Now()
+	data, err := json.Marshal(Session{UserUUID: uuid, Created: now, Expires: now.Add(SessionLifetime)})
+	if err != nil {
+		return "", err
+	}
+	return token, t.tx.Bucket(bucketSessions).Put(tokenKey(token), data)
+}
+
+// SessionUser returns the user a token belongs to. Unknown, expired and
+// revoked tokens give account.ErrBadToken; a disabled user gives
+// account.ErrAccountDisabled.
+func (t *Tx) SessionUser(token string) (*account.User, error) {
+	v := t.tx.Bucket(bucketSessions).Get(tokenKey(token))
+	if v == nil {
+		return nil, account.ErrBadToken
+	}
+	var s Session
+	if err := json.Unmarshal(v, &s); err != nil {
+		return nil, fmt.Errorf("decode session: %w", err)
+	}
+	if !t.Now().Before(s.Expires) {
+		return nil, account.ErrBadToken
+	}
+	u, err := t.User(s.UserUUID)
+	if err != nil {
+		return nil, account.ErrBadToken
+	}
+	if err := account.CheckActive(u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// DeleteSession revokes one token (logout).
+func (t *Tx) DeleteSession(token string) error {
+	return t.tx.Bucket(bucketSessions).Delete(tokenKey(token))
+}
+
+// DeleteSessionsOf revokes every session of a user (disable, password reset).
+func (t *Tx) DeleteSessionsOf(uuid string) error {
+	b := t.tx.Bucket(bucketSessions)
+	c := b.Cursor()
+	var dead [][]byte
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		var s Session
+		if json.Unmarshal(v, &s) == nil && s.UserUUID == uuid {
+			dead = append(dead, append([]byte(nil), k...))
+		}
+	}
+	for _, k := range dead {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}

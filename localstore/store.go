@@ -1,0 +1,225 @@
+// Package localstore is airt's embedded store: one bbolt file holding users
+// and their indexes, the outbox of queued mutations, sessions and one-time
+// code state (layout: schema.go). The same format serves the local replica
+// and the server.
+//
+// Functions on *Store open a transaction; methods on *Tx run inside one.
+// Each logical change is one Update: a user change and its outbox entry
+// commit together or not at all. The package never prints and never exits.
+package localstore
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/airt/airt/account"
+)
+
+// DefaultLockTimeout is how long Open waits for another airt process to
+// release the file (AIRT_LOCK_TIMEOUT overrides it).
+const DefaultLockTimeout = 30 * time.Second
+
+// ErrLocked is returned by Open when another process holds the store for
+// longer than the lock timeout.
+var ErrLocked = errors.New("store is locked by another airt process")
+
+// Options configure Open.
+type Options struct {
+	// LockTimeout bounds the wait for the file lock (0: DefaultLockTimeout).
+	LockTimeout time.Duration
+	// Now is the clock (nil: time.Now). Tests freeze it.
+	Now func() time.Time
+	// Key returns the per-store sealing key; called lazily, only when a
+	// secret is sealed or opened. May be nil for work that touches none.
+	Key func(storeID string) ([]byte, error)
+	// NoSync skips fsync per commit (bulk import only; Close syncs).
+	NoSync bool
+}
+
+// Store is an open store file.
+type Store struct {
+	db   *bolt.DB
+	path string
+	id   string
+	now  func() time.Time
+	key  func(string) ([]byte, error)
+	// cachedKey is the key once fetched.
+	cachedKey []byte
+}
+
+// Open opens (creating if needed, folder 0700 and file 0600) the store at
+// path, creates missing buckets and migrates the layout forward. It returns
+// ErrLocked (wrapped, naming the path) when the lock wait times out.
+func Open(path string, opts Options) (*Store, error) {
+	if opts.LockTimeout <= 0 {
+		opts.LockTimeout = DefaultLockTimeout
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create store folder: %w", err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:      opts.LockTimeout,
+		FreelistType: bolt.FreelistMapType,
+		NoSync:       opts.NoSync,
+	})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, &account.Error{Kind: account.KindFailed,
+			Text: fmt.Sprintf("%s: %s (waited %s)", ErrLocked, path, opts.LockTimeout),
+			Hint: "wait for the other airt command (sync, server, import) to finish, or raise AIRT_LOCK_TIMEOUT"}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	s := &Store{db: db, path: path, now: opts.Now, key: opts.Key}
+	if err := s.init(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// init creates the buckets, the store id and runs migrations, in one Update.
+func (s *Store) init() error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		if id := meta.Get(keyStoreID); id != nil {
+			s.id = string(id)
+		} else {
+			b := make([]byte, 16)
+			if _, err := rand.Read(b); err != nil {
+				return err
+			}
+			s.id = hex.EncodeToString(b)
+			if err := meta.Put(keyStoreID, []byte(s.id)); err != nil {
+				return err
+			}
+			if err := meta.Put(keyCreated, []byte(s.now().UTC().Format(time.RFC3339))); err != nil {
+				return err
+			}
+		}
+		return migrate(meta)
+	})
+}
+
+// migrate brings the layout to SchemaVersion. Version 1 is the first layout,
+// so there is nothing to convert yet; later versions add steps here.
+func migrate(meta *bolt.Bucket) error {
+	v := 0
+	if b := meta.Get(keySchemaVersion); b != nil {
+		n, err := strconv.Atoi(string(b))
+		if err != nil {
+			return fmt.Errorf("store schema version %q: %w", b, err)
+		}
+		v = n
+	}
+	if v > SchemaVersion {
+		return fmt.Errorf("store schema version %d is newer than this airt understands (%d): upgrade airt", v, SchemaVersion)
+	}
+	if v == SchemaVersion {
+		return nil
+	}
+	return meta.Put(keySchemaVersion, []byte(strconv.Itoa(SchemaVersion)))
+}
+
+// Close closes the store, releasing the file lock.
+func (s *Store) Close() error { return s.db.Close() }
+
+// ID returns the store's id.
+func (s *Store) ID() string { return s.id }
+
+// Path returns the store file's path.
+func (s *Store) Path() string { return s.path }
+
+// Now returns the store's clock reading in UTC.
+func (s *Store) Now() time.Time { return s.now().UTC() }
+
+// Sync flushes the file to disk (after NoSync work).
+func (s *Store) Sync() error { return s.db.Sync() }
+
+// View runs fn in a read-only transaction.
+func (s *Store) View(fn func(*Tx) error) error {
+	return s.db.View(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx, s: s}) })
+}
+
+// Update runs fn in a read-write transaction; an error from fn rolls back
+// everything fn did, outbox entries included.
+func (s *Store) Update(fn func(*Tx) error) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx, s: s}) })
+}
+
+// Tx is a transaction on the store.
+type Tx struct {
+	tx *bolt.Tx
+	s  *Store
+}
+
+// Now returns the store clock in UTC.
+func (t *Tx) Now() time.Time { return t.s.Now() }
+
+// StoreID returns the id of the store.
+func (t *Tx) StoreID() string { return t.s.id }
+
+// Key returns the per-store sealing key.
+func (t *Tx) Key() ([]byte, error) { return t.s.Key() }
+
+// Key returns the per-store sealing key, fetching it once.
+func (s *Store) Key() ([]byte, error) {
+	if s.cachedKey != nil {
+		return s.cachedKey, nil
+	}
+	if s.key == nil {
+		return nil, errors.New("store key unavailable: no keyring configured")
+	}
+	k, err := s.key(s.id)
+	if err != nil {
+		return nil, fmt.Errorf("store key: %w", err)
+	}
+	s.cachedKey = k
+	return k, nil
+}
+
+// GetMeta returns a copy of a meta value (nil when absent).
+func (t *Tx) GetMeta(key string) []byte {
+	return clone(t.tx.Bucket(bucketMeta).Get([]byte(key)))
+}
+
+// PutMeta stores a meta value.
+func (t *Tx) PutMeta(key string, value []byte) error {
+	return t.tx.Bucket(bucketMeta).Put([]byte(key), value)
+}
+
+// Bucket returns the named top-level bucket, creating it in a writable
+// transaction. Packages that add their own buckets (sync) document them in
+// their own layout file and go through here.
+func (t *Tx) Bucket(name []byte) (*bolt.Bucket, error) {
+	if b := t.tx.Bucket(name); b != nil {
+		return b, nil
+	}
+	if !t.tx.Writable() {
+		return nil, nil
+	}
+	return t.tx.CreateBucket(name)
+}
+
+func clone(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return append([]byte(nil), b...)
+}

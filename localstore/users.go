@@ -1,0 +1,209 @@
+package localstore
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/airt/airt/account"
+)
+
+// User returns the user with this uuid, or account.ErrUnknownUUID.
+func (t *Tx) User(uuid string) (*account.User, error) {
+	v := t.tx.Bucket(bucketUsers).Get([]byte(strings.ToLower(uuid)))
+	if v == nil {
+		return nil, account.ErrUnknownUUID
+	}
+	var u account.User
+	if err := json.Unmarshal(v, &u); err != nil {
+		return nil, fmt.Errorf("decode user %s: %w", uuid, err)
+	}
+	return &u, nil
+}
+
+// UserByUsername returns the user with this username (case-insensitive), or
+// account.ErrUnknownUsername.
+func (t *Tx) UserByUsername(name string) (*account.User, error) {
+	id := t.tx.Bucket(bucketByUsername).Get([]byte(account.NormalizeKey(name)))
+	if id == nil {
+		return nil, account.ErrUnknownUsername
+	}
+	return t.User(string(id))
+}
+
+// UserByEmail returns the user with this email (case-insensitive).
+func (t *Tx) UserByEmail(email string) (*account.User, error) {
+	id := t.tx.Bucket(bucketByEmail).Get([]byte(account.NormalizeKey(email)))
+	if id == nil {
+		return nil, account.Errorf(account.KindNotFound, "no user has the email %q", email)
+	}
+	return t.User(string(id))
+}
+
+// Resolve finds a user named by uuid or by username, matched exactly
+// (case-insensitively). A uuid-shaped reference is looked up as a uuid.
+func (t *Tx) Resolve(ref string) (*account.User, error) {
+	if account.LooksLikeUUID(ref) {
+		return t.User(ref)
+	}
+	return t.UserByUsername(ref)
+}
+
+// HasUsers reports whether the store holds any user (an empty store is
+// bootstrapped by creating the first super user without a login).
+func (t *Tx) HasUsers() bool {
+	k, _ := t.tx.Bucket(bucketUsers).Cursor().First()
+	return k != nil
+}
+
+// CountUsers returns the number of users.
+func (t *Tx) CountUsers() int { return t.tx.Bucket(bucketUsers).Stats().KeyN }
+
+// EnabledSuperUsers returns the number of enabled super users.
+func (t *Tx) EnabledSuperUsers() int {
+	n := 0
+	c := t.tx.Bucket(bucketSuperUsers).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		n++
+	}
+	return n
+}
+
+// ListUsers returns up to limit users after skipping offset, in creation
+// order then username, only the disabled ones or only the enabled ones (as
+// the original's `ls --disabled`). The cost grows with offset+limit, not with
+// the number of users of the other state.
+func (t *Tx) ListUsers(disabled bool, offset, limit int) ([]account.User, error) {
+	prefix := []byte{'a'}
+	if disabled {
+		prefix = []byte{'d'}
+	}
+	var out []account.User
+	c := t.tx.Bucket(bucketOrder).Cursor()
+	skipped := 0
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, v = c.Next() {
+		if skipped < offset {
+			skipped++
+			continue
+		}
+		u, err := t.User(string(v))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *u)
+	}
+	return out, nil
+}
+
+// ForEachUser calls fn for every user in `ls` order, enabled users first.
+func (t *Tx) ForEachUser(fn func(*account.User) error) error {
+	c := t.tx.Bucket(bucketOrder).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		u, err := t.User(string(v))
+		if err != nil {
+			return err
+		}
+		if err := fn(u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func orderKey(u *account.User) []byte {
+	k := make([]byte, 0, 9+len(u.Username))
+	if u.Disabled {
+		k = append(k, 'd')
+	} else {
+		k = append(k, 'a')
+	}
+	k = binary.BigEndian.AppendUint64(k, uint64(u.Created.UnixNano()))
+	return append(k, account.NormalizeKey(u.Username)...)
+}
+
+// PutUser writes u, keeping every index in step with it. old is the stored
+// record u replaces (nil for a new user). Username and email uniqueness is
+// checked here, so no path can break it: a taken username or email returns
+// account.ErrUserExists (create) or ErrUsernameTaken / ErrEmailTaken (update).
+func (t *Tx) PutUser(old, u *account.User) error {
+	u.UUID = strings.ToLower(u.UUID)
+	byName := t.tx.Bucket(bucketByUsername)
+	byEmail := t.tx.Bucket(bucketByEmail)
+	nameKey, emailKey := account.NormalizeKey(u.Username), account.NormalizeKey(u.Email)
+	takenBy := func(b *bolt.Bucket, key string) bool {
+		id := b.Get([]byte(key))
+		return id != nil && string(id) != u.UUID
+	}
+	if takenBy(byName, nameKey) {
+		if old == nil {
+			return account.ErrUserExists
+		}
+		return account.ErrUsernameTaken
+	}
+	if takenBy(byEmail, emailKey) {
+		if old == nil {
+			return account.ErrUserExists
+		}
+		return account.ErrEmailTaken
+	}
+	if old != nil {
+		if err := t.dropIndexes(old); err != nil {
+			return err
+		}
+	}
+	data, err := json.Marshal(u)
+	if err != nil {
+		return fmt.Errorf("encode user %s: %w", u.UUID, err)
+	}
+	id := []byte(u.UUID)
+	if err := t.tx.Bucket(bucketUsers).Put(id, data); err != nil {
+		return err
+	}
+	if err := byName.Put([]byte(nameKey), id); err != nil {
+		return err
+	}
+	if err := byEmail.Put([]byte(emailKey), id); err != nil {
+		return err
+	}
+	if err := t.tx.Bucket(bucketOrder).Put(orderKey(u), id); err != nil {
+		return err
+	}
+	if u.SuperUser && !u.Disabled {
+		return t.tx.Bucket(bucketSuperUsers).Put(id, nil)
+	}
+	return nil
+}
+
+// DeleteUser removes u and its index entries (sync uses it when a server
+// copy replaces a local one).
+func (t *Tx) DeleteUser(u *account.User) error {
+	if err := t.dropIndexes(u); err != nil {
+		return err
+	}
+	return t.tx.Bucket(bucketUsers).Delete([]byte(u.UUID))
+}
+
+func (t *Tx) dropIndexes(u *account.User) error {
+	id := []byte(u.UUID)
+	del := func(bucket, key []byte) error {
+		b := t.tx.Bucket(bucket)
+		if v := b.Get(key); v != nil && !bytes.Equal(v, id) {
+			return nil // the key belongs to someone else now
+		}
+		return b.Delete(key)
+	}
+	if err := del(bucketByUsername, []byte(account.NormalizeKey(u.Username))); err != nil {
+		return err
+	}
+	if err := del(bucketByEmail, []byte(account.NormalizeKey(u.Email))); err != nil {
+		return err
+	}
+	if err := t.tx.Bucket(bucketOrder).Delete(orderKey(u)); err != nil {
+		return err
+	}
+	return t.tx.Bucket(bucketSuperUsers).Delete(id)
+}

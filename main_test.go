@@ -1,0 +1,132 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/airt/airt/commands"
+	"github.com/airt/airt/otp"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden sections of testdata/script/*.txtar")
+
+// frozenNow is the clock of every script (AIRT_NOW), so ages and TOTP codes
+// are stable.
+const frozenNow = "2024-01-02T03:04:05Z"
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"airt": func() {
+			commands.TestHooks = true
+			os.Exit(commands.Run(os.Args[1:], commands.OSEnv()))
+		},
+	})
+}
+
+func TestScripts(t *testing.T) {
+	testscript.Run(t, scriptParams("testdata/script"))
+}
+
+func scriptParams(dir string) testscript.Params {
+	return testscript.Params{
+		Dir:                 dir,
+		UpdateScripts:       *update,
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("AIRT_NOW", frozenNow)
+			env.Setenv("COLUMNS", "80")
+			env.Setenv("NO_COLOR", "1")
+			env.Setenv("HOME", env.WorkDir+"/home")
+			env.Setenv("XDG_DATA_HOME", env.WorkDir+"/data")
+			// Scripts use the file keyring unless they test the system one
+			// (keyring_system.txtar), so their output is the same on every
+			// machine.
+			env.Setenv("AIRT_KEYRING", "file")
+			if a := os.Getenv("DBUS_SESSION_BUS_ADDRESS"); a != "" {
+				env.Setenv("DBUS_SESSION_BUS_ADDRESS", a)
+			} else {
+				// Empty would make godbus spawn dbus-launch; point it nowhere.
+				env.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/no-session-bus")
+			}
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"totp":     cmdTOTP,
+			"exitcode": cmdExitCode,
+		},
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "keyring":
+				return systemKeyringAvailable(), nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
+	}
+}
+
+// cmdTOTP: totp SECRET [RFC3339 time | +/-seconds] prints the code for the
+// secret at AIRT_NOW (or the given time/offset) and sets $CODE.
+func cmdTOTP(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: totp SECRET [TIME|OFFSET]")
+	}
+	at, err := time.Parse(time.RFC3339, ts.Getenv("AIRT_NOW"))
+	ts.Check(err)
+	if len(args) == 2 {
+		if off, err := strconv.Atoi(args[1]); err == nil {
+			at = at.Add(time.Duration(off) * time.Second)
+		} else {
+			at, err = time.Parse(time.RFC3339, args[1])
+			ts.Check(err)
+		}
+	}
+	code, err := otp.Code(strings.TrimSpace(args[0]), at)
+	ts.Check(err)
+	ts.Setenv("CODE", code)
+	fmt.Fprintln(ts.Stdout(), code)
+}
+
+// cmdExitCode: exitcode N PROG ARGS... runs PROG and checks its exit status
+// is exactly N (testscript's `! exec` only says "non-zero").
+func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 {
+		ts.Fatalf("usage: exitcode N PROG [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	err = ts.Exec(args[1], args[2:]...)
+	got := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		got = ee.ExitCode()
+	} else if err != nil {
+		ts.Fatalf("exec %s: %v", args[1], err)
+	}
+	if got != want {
+		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+	}
+}
+
+// systemKeyringAvailable reports whether a Secret Service answers here (CI
+// runs the tests under dbus-run-session with gnome-keyring).
+func systemKeyringAvailable() bool {
+	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+		return false
+	}
+	out, err := exec.Command("dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus",
+		"/org/freedesktop/DBus", "org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.secrets").CombinedOutput()
+	if err != nil {
+		return false
+	}
+	return strings.Contains(string(out), "boolean true")
+}

@@ -1,0 +1,163 @@
+package render
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/airt/airt/account"
+)
+
+// FormatExample is the second line of every FormatError, the original
+// client's text.
+const FormatExample = "An example of a valid formatting string: {'uuid': '{}', 'username': '{}', 'email': '{}', 'super_user': '{}', 'is_mfa_active': '{}', 'disabled': '{}', 'created': '{}', 'subscription_type': '{}', 'first_name': '{}', 'last_name': '{}', 'phone_number': '{}', 'is_phone_number_verified': '{}'}"
+
+// FormatError is a rejected -f value. The caller prints Error() on stderr
+// as it is, two lines, without an "Error: " prefix (as the original client
+// did), and exits 1.
+type FormatError struct {
+	// Problem is the first line, for example
+	// "Not a valid python expression: uuid".
+	Problem string
+	// Hint is the second line, always FormatExample.
+	Hint string
+}
+
+// Error returns Problem and Hint joined by a newline.
+func (e *FormatError) Error() string { return e.Problem + "\n" + e.Hint }
+
+func formatError(problem string) *FormatError {
+	return &FormatError{Problem: problem, Hint: FormatExample}
+}
+
+// Format is a parsed -f value: the columns to print, in order, each with
+// its template. It is immutable; build it with ParseFormat.
+type Format struct {
+	fields []formatField
+}
+
+type formatField struct {
+	column   string
+	template string
+	tmpl     *template
+}
+
+// Columns returns the columns f prints, in order.
+func (f *Format) Columns() []string {
+	cols := make([]string, len(f.fields))
+	for i, fl := range f.fields {
+		cols[i] = fl.column
+	}
+	return cols
+}
+
+// boolColumns are the columns whose values are Python bools.
+var boolColumns = map[string]bool{
+	"super_user": true, "is_mfa_active": true, "disabled": true, "is_phone_number_verified": true,
+}
+
+// columnList matches the plain form "username,uuid" (spaces allowed).
+var columnList = regexp.MustCompile(`^\s*[A-Za-z_]\w*(\s*,\s*[A-Za-z_]\w*)*\s*$`)
+
+// ParseFormat parses a -f value. Call it before any change is made, so a
+// bad -f changes nothing. An empty s means -f was not given: it returns
+// nil, nil.
+//
+// Two forms are accepted:
+//
+//   - The original client's Python dict literal of column to str.format
+//     template, for example "{'username': '{}', 'uuid': '{}'}" or
+//     '{"username": "User: {:>10}"}'. Keys print in the dict's order.
+//     A template takes one positional argument: "{}" or "{0}" with an
+//     optional conversion (!s, !r, !a) and format spec (fill, align,
+//     sign, '#', '0', width, grouping, precision, type), literal text,
+//     "{{" and "}}". The value is a Python str, or a bool for super_user,
+//     is_mfa_active, disabled and is_phone_number_verified ("{:d}" prints
+//     1 or 0); a missing phone number is None and prints "None".
+//   - A plain column list, "username,uuid", meaning "{}" for each. It is
+//     used only when every name is a column (and the text is not a Python
+//     literal), so every input the original client accepted or rejected
+//     with "Not a valid python expression" behaves the same, except a
+//     list of valid column names, which the original rejected.
+//
+// Errors are *FormatError with the original's texts, plus one of our own
+// for an empty dict (the original crashed): "Not a valid python
+// expression: <s>", "The format string is not a dictionary: <repr>",
+// "The format string is an empty dictionary: {}", "The following columns
+// are not valid: {...}. Only the following columns are valid: {...}" and
+// "Formatting is wrong for <column>: <template>". Each template is tried
+// on a sample value of its column's type here, so formatting cannot fail
+// later, when the users are printed.
+func ParseFormat(s string) (*Format, error) {
+	if s == "" {
+		return nil, nil
+	}
+	v, err := parsePyLiteral(s)
+	if err != nil {
+		if f := parseColumnList(s); f != nil {
+			return f, nil
+		}
+		return nil, formatError("Not a valid python expression: " + s)
+	}
+	if v.kind != pyDict {
+		return nil, formatError("The format string is not a dictionary: " + pyRepr(v))
+	}
+	if len(v.keys) == 0 {
+		return nil, formatError("The format string is an empty dictionary: {}")
+	}
+	var bad []string
+	for _, k := range v.keys {
+		if k.kind != pyStr || !slices.Contains(account.Columns, k.s) {
+			bad = append(bad, pyRepr(k))
+		}
+	}
+	if len(bad) > 0 {
+		valid := make([]string, len(account.Columns))
+		for i, c := range account.Columns {
+			valid[i] = pyStrRepr(c, false)
+		}
+		return nil, formatError("The following columns are not valid: {" + strings.Join(bad, ", ") +
+			"}. Only the following columns are valid: {" + strings.Join(valid, ", ") + "}")
+	}
+	f := &Format{}
+	for i, k := range v.keys {
+		val := v.items[i]
+		wrong := formatError("Formatting is wrong for " + k.s + ": " + pyStrOf(val))
+		if val.kind != pyStr {
+			return nil, wrong // a non-str has no .format
+		}
+		t, err := parseTemplate(val.s)
+		if err != nil {
+			return nil, wrong
+		}
+		sample := cellValue{kind: valStr, s: "x"}
+		if boolColumns[k.s] {
+			sample = cellValue{kind: valBool, b: true}
+		}
+		if _, err := t.render(sample); err != nil {
+			return nil, wrong
+		}
+		f.fields = append(f.fields, formatField{column: k.s, template: val.s, tmpl: t})
+	}
+	return f, nil
+}
+
+// parseColumnList returns the Format for "col1,col2" when every name is a
+// column, else nil. Repeated names print once.
+func parseColumnList(s string) *Format {
+	if !columnList.MatchString(s) {
+		return nil
+	}
+	f := &Format{}
+	t, _ := parseTemplate("{}")
+	for _, name := range strings.Split(s, ",") {
+		name = strings.TrimSpace(name)
+		if !slices.Contains(account.Columns, name) {
+			return nil
+		}
+		if !slices.Contains(f.Columns(), name) {
+			f.fields = append(f.fields, formatField{column: name, template: "{}", tmpl: t})
+		}
+	}
+	return f
+}
