@@ -52,6 +52,8 @@ func newCLI(env *Env) *cli {
 	// Commands, in the order help lists them.
 	registerToken(c)
 	registerUser(c)
+	registerSync(c)
+	registerServer(c)
 	return c
 }
 

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 
-
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/credentials"
 	"github.com/airt/airt/localstore"
@@ -49,7 +48,7 @@ func (t *tokenCmd) run() error {
 		return account.Errorf(account.KindUnauthenticated, "'The password is neither passed as parameter nor set in the environment variable AIRT_SERVICE_PASSWORD.'")
 	}
 	if t.server != "" {
-		return errors.New("logging in to a server (-s) is not available yet")
+		return t.serverLogin()
 	}
 	s, err := c.openStore()
 	if err != nil {
