@@ -129,7 +129,7 @@ type syncCmd struct {
 	c       *cli
 	batch   int
 	retries int
-	output string
+	output  string
 }
 
 // syncProblem is a rejected or conflicting change as listed by sync and
