@@ -324,7 +324,7 @@ func (s *Server) decide(tx *localstore.Tx, actorUUID, store string, m *localstor
 		return reject("the pushing user no longer exists")
 	}
 	if m.Actor != "" && m.Actor != actor.UUID {
-		return reject("made by user %s, pushed with the token of %s: log in to the server as the user who made it (airt token -s) and sync again", m.Actor, actor.Username)
+		return reject("made by another user than %s, whose token pushed it: log in to the server as the user who made it (airt token -s) and sync again", actor.Username)
 	}
 	if m.Op != localstore.OpCreate {
 		target, err := tx.User(m.Target)
