@@ -217,9 +217,9 @@ func (x *syncCmd) run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var pw progress.Writer
+	trackers := map[string]*progress.Tracker{}
 	if c.env.StderrTerminal && x.output != "json" {
 		pw = newProgress(c)
-		trackers := map[string]*progress.Tracker{}
 		eng.Progress = func(p usersync.Progress) {
 			t := trackers[p.Phase]
 			if t == nil {
@@ -237,10 +237,15 @@ func (x *syncCmd) run() error {
 	}
 	rep, err := eng.Sync(ctx)
 	if pw != nil {
-		for pw.IsRenderInProgress() && pw.LengthActive() > 0 {
-			time.Sleep(10 * time.Millisecond)
+		for _, t := range trackers {
+			if !t.IsDone() {
+				t.MarkAsErrored()
+			}
 		}
 		pw.Stop()
+		for pw.IsRenderInProgress() {
+			time.Sleep(10 * time.Millisecond)
+		}
 	}
 	if err != nil {
 		if rep.Pushed > 0 {

@@ -142,8 +142,12 @@ func TestDedupe(t *testing.T) {
 func TestConflicts(t *testing.T) {
 	u := &account.User{UUID: "u", Username: "carol", Email: "c@example.com", FirstName: "Server", Disabled: true,
 		SSO: map[string]string{"google": "c@example.com"}}
-	upd := func(a localstore.Args) *localstore.Mutation { return &localstore.Mutation{Op: localstore.OpUpdate, Args: a} }
-	op := func(o localstore.Op, a localstore.Args) *localstore.Mutation { return &localstore.Mutation{Op: o, Args: a} }
+	upd := func(a localstore.Args) *localstore.Mutation {
+		return &localstore.Mutation{Op: localstore.OpUpdate, Args: a}
+	}
+	op := func(o localstore.Op, a localstore.Args) *localstore.Mutation {
+		return &localstore.Mutation{Op: o, Args: a}
+	}
 	set := func(f ...string) map[string]bool {
 		m := map[string]bool{}
 		for _, x := range f {
