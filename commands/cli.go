@@ -142,13 +142,14 @@ func (c *cli) close() {
 }
 
 // storeKey returns the per-store sealing key from the keyring, creating it on
-// first use.
-func (c *cli) storeKey(string) ([]byte, error) {
+// first use (create is true only while the store holds no sealed secret, and
+// the caller holds the store's write lock, so two processes never race).
+func (c *cli) storeKey(_ string, create bool) ([]byte, error) {
 	v, err := c.creds.Get(keyStoreKey)
 	if err == nil {
 		return decodeKey(v)
 	}
-	if !errors.Is(err, credentials.ErrNotFound) {
+	if !errors.Is(err, credentials.ErrNotFound) || !create {
 		return nil, err
 	}
 	k, err := otp.NewKey()

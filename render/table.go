@@ -38,7 +38,7 @@ const (
 func plainStyle() table.Style {
 	return table.Style{
 		Name:   "airt-plain",
-		Box:    table.BoxStyle{MiddleSeparator: "  "},
+		Box:    table.BoxStyle{MiddleVertical: "  ", MiddleSeparator: "  "},
 		Format: table.FormatOptions{Header: text.FormatDefault, Row: text.FormatDefault, Footer: text.FormatDefault},
 		Options: table.Options{
 			SeparateColumns: true,
