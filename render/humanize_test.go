@@ -35,11 +35,13 @@ func TestHumanize(t *testing.T) {
 		{sec(400 * 86400), "1 year, 1 month ago"},
 		{sec(500 * 86400), "1 year, 4 months ago"},
 		{sec(100_000_000), "3 years ago"},
-		{time.Date(2022, 10, 27, 4, 39, 16, 0, time.UTC), "a year ago"},
+		{time.Date(2022, 10, 27, 4, 39, 16, 0, time.UTC), "1 year, 7 months ago"},
 		{time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC), "2024 years ago"},
-		{now.Add(5 * time.Second), "4 seconds from now"},
+		{now.Add(5 * time.Second), "5 seconds from now"},
+		{now.Add(5*time.Hour - 5*time.Second), "4 hours from now"}, // spec §1.8, New York
 		{now.Add(5*time.Second + 500*time.Millisecond), "5 seconds from now"},
-		{now.Add(2 * time.Hour), "an hour from now"},
+		{now.Add(2 * time.Hour), "2 hours from now"},
+		{now.Add(time.Hour + time.Second), "an hour from now"},
 		{now.Add(400 * 24 * time.Hour), "1 year, 1 month from now"},
 		// Zones do not matter: the ages are between instants.
 		{time.Date(2024, 6, 1, 17, 29, 55, 0, time.FixedZone("IST", 5*3600+1800)), "5 seconds ago"},

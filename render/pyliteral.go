@@ -104,7 +104,8 @@ func (p *pyParser) skipSpace() {
 		switch c := p.src[p.pos]; {
 		case c == ' ' || c == '\t' || c == '\f':
 			p.pos++
-		case c == '\\' && p.pos+1 < len(p.src) && p.src[p.pos+1] == '\n':
+		case c == '\\' && p.pos+2 < len(p.src) && p.src[p.pos+1] == '\n':
+			// A line continuation; at the very end it is an error (EOF).
 			p.pos += 2
 		case c == '#':
 			for p.pos < len(p.src) && p.src[p.pos] != '\n' {

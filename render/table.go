@@ -207,7 +207,8 @@ func pyStrip(s string) string { return strings.TrimFunc(s, pyIsSpace) }
 // decimal digit into its ASCII digit. It reports false for any other
 // non-ASCII character.
 func asciiDigits(s string) (string, bool) {
-	s = pyStrip(s)
+	// int() and float() strip less than str.strip(): not U+001C..U+001F.
+	s = strings.TrimFunc(s, unicode.IsSpace)
 	var b strings.Builder
 	for _, r := range s {
 		switch {
