@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 
-
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/credentials"
 	"github.com/airt/airt/localstore"

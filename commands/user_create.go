@@ -11,11 +11,11 @@ import (
 
 // userCreate is `airt user create`.
 type userCreate struct {
-	c                                                *cli
-	username, firstName, lastName, email, password   string
-	subscription, phone, otp                         string
-	superUser                                        bool
-	out                                              outputFlags
+	c                                              *cli
+	username, firstName, lastName, email, password string
+	subscription, phone, otp                       string
+	superUser                                      bool
+	out                                            outputFlags
 }
 
 func registerUserCreate(c *cli, user *kingpin.CmdClause) {
