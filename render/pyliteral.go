@@ -392,8 +392,11 @@ func pyHashKey(v pyValue) (string, bool) {
 			if !ok {
 				return "", false
 			}
-			b.WriteString(strconv.Quote(h))
-			b.WriteByte(',')
+			// Length-prefixed, so nesting does not grow the key
+			// exponentially (as quoting would).
+			b.WriteString(strconv.Itoa(len(h)))
+			b.WriteByte(':')
+			b.WriteString(h)
 		}
 		return b.String() + ")", true
 	case pyList, pySet, pyDict:
