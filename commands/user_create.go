@@ -66,7 +66,7 @@ func (u *userCreate) run() error {
 	if err != nil {
 		return err
 	}
-	m := &localstore.Mutation{Op: localstore.OpCreate, Target: localstore.NewUUID(), Args: localstore.Args{
+	m := &localstore.Mutation{Op: localstore.OpCreate, Target: newUserUUID(u.username), Args: localstore.Args{
 		Username: &u.username, Email: &u.email, FirstName: &u.firstName, LastName: &u.lastName,
 		SubscriptionType: &u.subscription, SuperUser: localstore.Bool(u.superUser),
 		Secrets: localstore.Secrets{PasswordHash: hash},

@@ -18,7 +18,7 @@ func mustTime(t *testing.T, s string) time.Time {
 	return tm
 }
 
-func render(t *testing.T, users []account.User, opts Options) string {
+func renderUsers(t *testing.T, users []account.User, opts Options) string {
 	t.Helper()
 	var b bytes.Buffer
 	if err := Users(&b, users, opts); err != nil {
@@ -104,7 +104,7 @@ func TestTable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := render(t, tt.users, tt.opts)
+			got := renderUsers(t, tt.users, tt.opts)
 			if got != tt.want {
 				t.Errorf("got\n%q\nwant\n%q", got, tt.want)
 			}
@@ -163,10 +163,10 @@ func TestTabulateTypes(t *testing.T) {
 
 func TestQuiet(t *testing.T) {
 	users, now := lsUsers(t)
-	if got := render(t, users, Options{Quiet: true, Now: now}); got != "d12065d3-48cb-4632-a4cc-db11b843399a\n7f14fe1b-3c44-4bad-b1b8-e0da5a3429e8\n" {
+	if got := renderUsers(t, users, Options{Quiet: true, Now: now}); got != "d12065d3-48cb-4632-a4cc-db11b843399a\n7f14fe1b-3c44-4bad-b1b8-e0da5a3429e8\n" {
 		t.Errorf("quiet: %q", got)
 	}
-	if got := render(t, nil, Options{Quiet: true}); got != "\n" {
+	if got := renderUsers(t, nil, Options{Quiet: true}); got != "\n" {
 		t.Errorf("quiet, no rows: %q", got)
 	}
 }
@@ -178,7 +178,7 @@ func TestJSON(t *testing.T) {
 	users[0].SSO = map[string]string{"google": "a@b.c"}
 	users[1].Created = users[1].Created.Add(123 * time.Millisecond)
 	users[1].Username = "a<b>&c"
-	got := render(t, users, Options{Output: "json"})
+	got := renderUsers(t, users, Options{Output: "json"})
 	want := `[
   {
     "uuid": "d12065d3-48cb-4632-a4cc-db11b843399a",
@@ -218,7 +218,7 @@ func TestJSON(t *testing.T) {
 			t.Errorf("json leaks %q", secret)
 		}
 	}
-	if got := render(t, nil, Options{Output: "json"}); got != "[]\n" {
+	if got := renderUsers(t, nil, Options{Output: "json"}); got != "[]\n" {
 		t.Errorf("empty json: %q", got)
 	}
 }
@@ -241,12 +241,12 @@ func TestCSV(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := render(t, users, tt.opts); got != tt.want {
+			if got := renderUsers(t, users, tt.opts); got != tt.want {
 				t.Errorf("got\n%s\nwant\n%s", got, tt.want)
 			}
 		})
 	}
-	if got := render(t, nil, Options{Output: "csv"}); got != header {
+	if got := renderUsers(t, nil, Options{Output: "csv"}); got != header {
 		t.Errorf("empty csv: %q", got)
 	}
 }
