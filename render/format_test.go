@@ -92,7 +92,7 @@ func TestParseFormatErrors(t *testing.T) {
 	tests := []struct{ in, problem string }{
 		{"uuid,", "Not a valid python expression: uuid,"},
 		{"nope", "Not a valid python expression: nope"},
-		{"username,nope", "Not a valid python expression: username,nope"},
+		{"username,nope", "The following columns are not valid: {'nope'}. Only the following columns are valid: {'uuid', 'username', 'email', 'super_user', 'is_mfa_active', 'disabled', 'created', 'subscription_type', 'first_name', 'last_name', 'phone_number', 'is_phone_number_verified'}"},
 		{"{'uuid': '{}'", "Not a valid python expression: {'uuid': '{}'"},
 		{"{'uuid': f'{}'}", "Not a valid python expression: {'uuid': f'{}'}"},
 		{"['uuid']", "The format string is not a dictionary: ['uuid']"},
