@@ -743,13 +743,8 @@ func joinRepr(items []pyValue) string {
 // pyFloatRepr is Python's repr(float): the shortest round-trip digits, in
 // fixed notation when the exponent is in [-4, 16), with a ".0" when integral.
 func pyFloatRepr(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	case math.IsNaN(f):
-		return "nan"
+	if s, ok := pyNonFinite(f); ok {
+		return s
 	}
 	e := strconv.FormatFloat(f, 'e', -1, 64) // "-1.2345e+06"
 	mant, expStr, _ := strings.Cut(e, "e")
@@ -838,4 +833,17 @@ func pyBytesRepr(s string) string {
 	}
 	b.WriteByte(q)
 	return b.String()
+}
+
+// pyNonFinite spells the infinities and NaN as Python does.
+func pyNonFinite(f float64) (string, bool) {
+	switch {
+	case math.IsInf(f, 1):
+		return "inf", true
+	case math.IsInf(f, -1):
+		return "-inf", true
+	case math.IsNaN(f):
+		return "nan", true
+	}
+	return "", false
 }

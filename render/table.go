@@ -281,13 +281,8 @@ func parsePyFloat(s string) (float64, bool) {
 
 // pyFormatG is Python's format(f, "g").
 func pyFormatG(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	case math.IsNaN(f):
-		return "nan"
+	if s, ok := pyNonFinite(f); ok {
+		return s
 	}
 	return strconv.FormatFloat(f, 'g', 6, 64)
 }
