@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/commands"
@@ -68,6 +69,7 @@ func scriptParams(dir string) testscript.Params {
 			// sync and server scripts (sync_*.txtar)
 			"waitserver":   cmdWaitServer,
 			"storesecrets": cmdStoreSecrets,
+			"holdlock":     cmdHoldLock,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
@@ -181,4 +183,15 @@ func cmdStoreSecrets(ts *testscript.TestScript, neg bool, args []string) {
 			return nil
 		})
 	}))
+}
+
+// cmdHoldLock: holdlock FILE opens the bbolt store FILE and keeps it open
+// (and so locked) until the script ends, like a long-running airt would.
+func cmdHoldLock(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: holdlock FILE")
+	}
+	db, err := bolt.Open(ts.MkAbs(args[0]), 0o600, &bolt.Options{Timeout: 5 * time.Second})
+	ts.Check(err)
+	ts.Defer(func() { db.Close() })
 }

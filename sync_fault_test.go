@@ -138,7 +138,7 @@ func storeKey(t *testing.T, path, id string) []byte {
 func queueMutations(t *testing.T, db string, n int) (ids []string, want map[string]string) {
 	var s *localstore.Store
 	var err error
-	s, err = localstore.Open(db, localstore.Options{Key: func(id string) ([]byte, error) { return storeKey(t, db, id), nil }})
+	s, err = localstore.Open(db, localstore.Options{Key: func(id string, _ bool) ([]byte, error) { return storeKey(t, db, id), nil }})
 	if err != nil {
 		t.Fatal(err)
 	}

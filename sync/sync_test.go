@@ -32,7 +32,7 @@ func newTestStore(t *testing.T, name string) *localstore.Store {
 	copy(key, name)
 	s, err := localstore.Open(filepath.Join(t.TempDir(), name+".db"), localstore.Options{
 		Now: func() time.Time { return testNow },
-		Key: func(string) ([]byte, error) { return key, nil },
+		Key: func(string, bool) ([]byte, error) { return key, nil },
 	})
 	if err != nil {
 		t.Fatal(err)
