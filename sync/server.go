@@ -67,8 +67,14 @@ type change struct {
 	Fields   []string `json:"fields"`
 }
 
+// device is what the server knows of a pushing store: the last sequence
+// number it processed and the user whose token first pushed for it. A store
+// belongs to that user (anchors §1.10 rule 12): another user's token cannot
+// push under its id, so nobody can make another store's changes look like
+// duplicates.
 type device struct {
 	LastSeq uint64 `json:"last_seq"`
+	Owner   string `json:"owner,omitempty"`
 }
 
 // NewServer prepares store to be served: on first use it creates the
@@ -271,7 +277,7 @@ func (s *Server) PushOne(actorUUID, store string, m *localstore.Mutation) (Resul
 				return err
 			}
 		}
-		return putDevice(tx, store, device{LastSeq: m.Seq})
+		return putDevice(tx, store, device{LastSeq: m.Seq, Owner: actorUUID})
 	})
 	if !errors.As(err, &rej) {
 		return res, err
@@ -289,7 +295,7 @@ func (s *Server) PushOne(actorUUID, store string, m *localstore.Mutation) (Resul
 		if err := putOutcome(tx, store, res); err != nil {
 			return err
 		}
-		return putDevice(tx, store, device{LastSeq: m.Seq})
+		return putDevice(tx, store, device{LastSeq: m.Seq, Owner: actorUUID})
 	})
 	return res, err
 }
@@ -639,6 +645,11 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request) {
 		dev, err := getDevice(tx, req.StoreID)
 		if err != nil {
 			return err
+		}
+		if dev.Owner != "" && dev.Owner != actor.UUID {
+			return &httpError{status: http.StatusForbidden, code: CodeForbidden,
+				text: fmt.Sprintf("store %s pushes as another user, not as %s", short(req.StoreID), actor.Username),
+				hint: "log in to the server as that store's user, or use another store (--db)"}
 		}
 		if dev.LastSeq < req.After {
 			return &httpError{status: http.StatusConflict, code: CodeOutOfOrder,

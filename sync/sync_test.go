@@ -344,3 +344,23 @@ func TestEngineConverges(t *testing.T) {
 		t.Errorf("views differ or wrong:\na %+v\nb %+v", va, vb)
 	}
 }
+
+// TestStoreBelongsToItsUser: once a store pushed as admin, bob's token
+// cannot push under its id (which could turn admin's changes into
+// "duplicates").
+func TestStoreBelongsToItsUser(t *testing.T) {
+	ts := newTestServer(t)
+	a := ts.client(t, "a", "admin")
+	localChange(t, a.Store, ts.admin, &localstore.Mutation{Op: localstore.OpUpdate, Target: ts.bob, Args: localstore.Args{LastName: localstore.Str("X")}})
+	if _, err := a.Push(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	b := ts.client(t, "b", "bob")
+	req := &PushRequest{StoreID: a.Store.ID(), Mutations: []WireMutation{{Mutation: localstore.Mutation{
+		ID: "x", StoreID: a.Store.ID(), Seq: 99, Op: localstore.OpUpdate, Target: ts.bob, Actor: ts.bob,
+		Args: localstore.Args{FirstName: localstore.Str("Y")}}}}}
+	_, err := b.Client.Push(context.Background(), req)
+	if account.KindOf(err) != account.KindForbidden || !strings.Contains(err.Error(), "pushes as another user") {
+		t.Errorf("bob pushing under admin's store id: %v, want forbidden", err)
+	}
+}
