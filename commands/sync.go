@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"os/signal"
@@ -32,7 +33,19 @@ func normalizeServerURL(raw string) (string, error) {
 		return "", account.Errorf(account.KindInvalid, "server URL %q: not an http:// or https:// URL", raw).
 			WithHint("pass the URL 'airt server' printed, such as http://127.0.0.1:8080")
 	}
+	if u.Scheme == "http" && !loopback(u.Hostname()) {
+		return "", account.Errorf(account.KindInvalid, "server URL %q: plain http is only for this machine (passwords and secrets cross the wire)", raw).
+			WithHint("serve HTTPS ('airt server --tls-cert F --tls-key F') and use an https:// URL")
+	}
 	return strings.TrimRight(raw, "/"), nil
+}
+
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // serverLogin is `airt token -s URL`: log in to the server, keep its token in

@@ -297,10 +297,18 @@ func Rebase(tx *localstore.Tx, users []WireUser) error {
 		if err != nil {
 			return err
 		}
-		if old, err := ServerCopy(tx, u.UUID); err != nil {
+		old, err := ServerCopy(tx, u.UUID)
+		if err != nil {
 			return err
-		} else if old != nil && old.Version > u.Version {
+		}
+		if old != nil && old.Version > u.Version {
 			continue
+		}
+		if old != nil && old.PasswordHash != "" && u.PasswordHash != "" && old.PasswordHash != u.PasswordHash {
+			// The password was reset elsewhere: end the local sessions too.
+			if err := tx.DeleteSessionsOf(u.UUID); err != nil {
+				return err
+			}
 		}
 		data, err := json.Marshal(u)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/localstore"
+	"github.com/airt/airt/otp"
 )
 
 var testNow = time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -362,5 +363,69 @@ func TestStoreBelongsToItsUser(t *testing.T) {
 	_, err := b.Client.Push(context.Background(), req)
 	if account.KindOf(err) != account.KindForbidden || !strings.Contains(err.Error(), "pushes as another user") {
 		t.Errorf("bob pushing under admin's store id: %v, want forbidden", err)
+	}
+}
+
+// TestLoginMFA: a user with MFA needs a valid code after the right password;
+// a code is accepted once; the login answer carries the user's own TOTP
+// secret so they can verify codes offline.
+func TestLoginMFA(t *testing.T) {
+	ts := newTestServer(t)
+	ts.srv.now = func() time.Time { return testNow }
+	secret, err := otp.NewSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = ts.store.Update(func(tx *localstore.Tx) error {
+		bob, err := tx.User(ts.bob)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Apply(bob, &localstore.Mutation{Op: localstore.OpMFAActivate, Target: ts.bob, Actor: ts.bob,
+			Args: localstore.Args{Secrets: localstore.Secrets{MFASecret: secret}}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Client{URL: ts.http.URL, Retries: -1}
+	ctx := context.Background()
+	_, err = c.Login(ctx, LoginRequest{Username: "bob", Password: "wrong", OTP: "123456"})
+	if err == nil || !strings.Contains(err.Error(), "Incorrect username or password") {
+		t.Errorf("wrong password with a code: %v, want bad credentials (MFA not disclosed)", err)
+	}
+	if _, err = c.Login(ctx, LoginRequest{Username: "bob", Password: "pw"}); err == nil || !strings.Contains(err.Error(), "OTP is required") {
+		t.Errorf("no code: %v, want OTP required", err)
+	}
+	code, err := otp.Code(secret, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := c.Login(ctx, LoginRequest{Username: "bob", Password: "pw", OTP: code})
+	if err != nil {
+		t.Fatalf("right code: %v", err)
+	}
+	if resp.User.Secrets == nil || resp.User.Secrets.MFASecret != secret || resp.User.Secrets.MFALastStep == 0 {
+		t.Errorf("login answer secrets %+v, want the TOTP secret and the step used", resp.User.Secrets)
+	}
+	if _, err = c.Login(ctx, LoginRequest{Username: "bob", Password: "pw", OTP: code}); err == nil || !strings.Contains(err.Error(), "Invalid OTP") {
+		t.Errorf("replayed code: %v, want invalid", err)
+	}
+}
+
+// TestResetRevokesTokens: a password reset pushed by an admin ends the
+// user's server tokens.
+func TestResetRevokesTokens(t *testing.T) {
+	ts := newTestServer(t)
+	a := ts.client(t, "a", "admin")
+	b := ts.client(t, "b", "bob")
+	localChange(t, a.Store, ts.admin, &localstore.Mutation{Op: localstore.OpPasswordReset, Target: ts.bob,
+		Args: localstore.Args{Secrets: localstore.Secrets{PasswordHash: cheapHash}}})
+	if r, err := a.Sync(context.Background()); err != nil || r.Applied != 1 {
+		t.Fatalf("admin sync: %+v %v", r, err)
+	}
+	_, err := b.Pull(context.Background())
+	if account.KindOf(err) != account.KindUnauthenticated {
+		t.Errorf("bob's pull after the reset: %v, want unauthenticated", err)
 	}
 }
