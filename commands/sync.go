@@ -222,6 +222,10 @@ func (x *syncCmd) run() error {
 	if err != nil {
 		return err
 	}
+	// The store is opened for each transaction from here on, not held
+	// while talking to the server: other airt commands go on meanwhile.
+	c.close()
+	eng.Store, eng.Open = nil, c.reopenStore
 	eng.Batch = x.batch
 	eng.Client.Retries = x.retries
 	if x.retries == 0 {
@@ -266,6 +270,9 @@ func (x *syncCmd) run() error {
 				rep.Pushed, rep.Applied, rep.Duplicate, rep.Rejected, rep.Conflicts)
 		}
 		return c.syncError(err)
+	}
+	if s, err = c.openStore(); err != nil {
+		return err
 	}
 	problems, err := c.syncProblems(s)
 	if err != nil {
@@ -507,4 +514,18 @@ func (x *syncResolveCmd) run() error {
 func notSettled(m *localstore.Mutation) error {
 	return account.Errorf(account.KindInvalid, "change %d is pending, not rejected or in conflict", m.Seq).
 		WithHint("run 'airt sync' to push it, or 'airt sync discard " + fmt.Sprint(m.Seq) + "' to drop it")
+}
+
+// reopenStore opens the store again (after openStore set up the keyring),
+// for the caller to close: the sync engine's per-transaction opener.
+func (c *cli) reopenStore() (*localstore.Store, error) {
+	path, err := c.storePath()
+	if err != nil {
+		return nil, err
+	}
+	timeout, err := c.lockTimeout()
+	if err != nil {
+		return nil, err
+	}
+	return localstore.Open(path, localstore.Options{LockTimeout: timeout, Now: c.env.Now, Key: c.storeKey})
 }

@@ -23,7 +23,12 @@ import (
 // of the still-pending outbox (localstore.Tx.Apply). The cursor advances even
 // while uploads are pending.
 type Engine struct {
+	// Store is the local store, kept open for the whole sync; or, when Open
+	// is set, Open opens it for each transaction and the engine closes it
+	// right after, so the file lock is not held while the engine talks to
+	// the server and other airt commands on the store go on meanwhile.
 	Store  *localstore.Store
+	Open   func() (*localstore.Store, error)
 	Client *Client
 	// Batch is the number of mutations per push (0: 100); Page the number of
 	// change records per pull (0: DefaultPageSize).
@@ -46,6 +51,40 @@ type Report struct {
 
 // Partial reports whether some changes were rejected or conflict.
 func (r Report) Partial() bool { return r.Rejected+r.Conflicts > 0 }
+
+func (e *Engine) with(fn func(*localstore.Store) error) error {
+	if e.Open == nil {
+		return fn(e.Store)
+	}
+	s, err := e.Open()
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return fn(s)
+}
+
+func (e *Engine) view(fn func(*localstore.Tx) error) error {
+	return e.with(func(s *localstore.Store) error { return s.View(fn) })
+}
+
+func (e *Engine) update(fn func(*localstore.Tx) error) error {
+	return e.with(func(s *localstore.Store) error { return s.Update(fn) })
+}
+
+// errMoved says another process moved the cursor meanwhile: read it again.
+var errMoved = errors.New("cursor moved")
+
+// queued reports whether mutation seq is still in the outbox (another
+// process may have discarded it while this one talked to the server).
+func queued(tx *localstore.Tx, seq uint64) (bool, error) {
+	found := false
+	err := tx.Outbox(seq-1, false, func(m *localstore.Mutation) error {
+		found = m.Seq == seq
+		return localstore.ErrStop
+	})
+	return found, err
+}
 
 // Sync pushes then pulls. A push error stops before the pull.
 func (e *Engine) Sync(ctx context.Context) (Report, error) {
@@ -85,7 +124,7 @@ func (e *Engine) Push(ctx context.Context) (Report, error) {
 	}
 	batch = min(batch, MaxBatch)
 	total := 0
-	if err := e.Store.View(func(tx *localstore.Tx) error {
+	if err := e.view(func(tx *localstore.Tx) error {
 		return tx.Outbox(0, false, func(m *localstore.Mutation) error {
 			if m.State == "" {
 				total++
@@ -100,7 +139,7 @@ func (e *Engine) Push(ctx context.Context) (Report, error) {
 	for {
 		req := &PushRequest{}
 		var ms []*localstore.Mutation
-		err := e.Store.View(func(tx *localstore.Tx) error {
+		err := e.view(func(tx *localstore.Tx) error {
 			req.StoreID = tx.StoreID()
 			req.After = metaUint(tx, metaPushedSeq)
 			req.Epoch = string(tx.GetMeta(metaEpochSeen))
@@ -133,7 +172,7 @@ func (e *Engine) Push(ctx context.Context) (Report, error) {
 		if err != nil {
 			return r, err
 		}
-		err = e.Store.Update(func(tx *localstore.Tx) error {
+		err = e.update(func(tx *localstore.Tx) error {
 			for i, res := range resp.Results {
 				m := ms[i]
 				if res.Seq != m.Seq {
@@ -145,6 +184,12 @@ func (e *Engine) Push(ctx context.Context) (Report, error) {
 						return err
 					}
 				case Rejected, Conflict:
+					if ok, err := queued(tx, m.Seq); err != nil || !ok {
+						if err != nil {
+							return err
+						}
+						continue // discarded meanwhile
+					}
 					m.State, m.Reason = res.Outcome, res.Reason
 					if res.Outcome == Conflict {
 						m.State = localstore.StateConflict
@@ -193,7 +238,7 @@ func (e *Engine) Pull(ctx context.Context) (int, error) {
 	for {
 		var epoch, cursorID string
 		var cursor uint64
-		if err := e.Store.View(func(tx *localstore.Tx) error {
+		if err := e.view(func(tx *localstore.Tx) error {
 			epoch = string(tx.GetMeta(metaEpochSeen))
 			cursor = metaUint(tx, metaCursor)
 			cursorID = string(tx.GetMeta(metaCursorID))
@@ -211,7 +256,10 @@ func (e *Engine) Pull(ctx context.Context) (int, error) {
 		if resp.Cursor < cursor || resp.Head < cursor {
 			return n, &HistoryResetError{Text: fmt.Sprintf("the server's history went back: this store pulled up to revision %d, the server is at revision %d", cursor, resp.Head)}
 		}
-		err = e.Store.Update(func(tx *localstore.Tx) error {
+		err = e.update(func(tx *localstore.Tx) error {
+			if metaUint(tx, metaCursor) != cursor || string(tx.GetMeta(metaCursorID)) != cursorID {
+				return errMoved // another sync pulled meanwhile
+			}
 			if err := Rebase(tx, resp.Users); err != nil {
 				return err
 			}
@@ -229,6 +277,9 @@ func (e *Engine) Pull(ctx context.Context) (int, error) {
 			}
 			return tx.PutMeta(metaLastPull, []byte(tx.Now().Format(time.RFC3339)))
 		})
+		if errors.Is(err, errMoved) {
+			continue
+		}
 		if err != nil {
 			return n, err
 		}

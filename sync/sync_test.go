@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"reflect"
@@ -427,5 +428,43 @@ func TestResetRevokesTokens(t *testing.T) {
 	_, err := b.Pull(context.Background())
 	if account.KindOf(err) != account.KindUnauthenticated {
 		t.Errorf("bob's pull after the reset: %v, want unauthenticated", err)
+	}
+}
+
+// TestLockReleasedDuringNetwork: with Engine.Open, the store file is not
+// locked while a push waits for the server, so another command can use it.
+func TestLockReleasedDuringNetwork(t *testing.T) {
+	ts := newTestServer(t)
+	a := ts.client(t, "a", "admin")
+	path := a.Store.Path()
+	localChange(t, a.Store, ts.admin, &localstore.Mutation{Op: localstore.OpUpdate, Target: ts.bob, Args: localstore.Args{LastName: localstore.Str("X")}})
+	a.Store.Close()
+	key := make([]byte, 32)
+	copy(key, "a")
+	open := func() (*localstore.Store, error) {
+		return localstore.Open(path, localstore.Options{LockTimeout: time.Second, Now: func() time.Time { return testNow },
+			Key: func(string, bool) ([]byte, error) { return key, nil }})
+	}
+	inPush, release := make(chan struct{}), make(chan struct{})
+	blocking := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/push" {
+			close(inPush)
+			<-release
+		}
+		ts.srv.ServeHTTP(w, r)
+	}))
+	defer blocking.Close()
+	e := &Engine{Open: open, Client: &Client{URL: blocking.URL, Token: a.Client.Token, Retries: -1}}
+	done := make(chan error, 1)
+	go func() { _, err := e.Sync(context.Background()); done <- err }()
+	<-inPush
+	s, err := open()
+	if err != nil {
+		t.Fatalf("store locked while the engine waits for the server: %v", err)
+	}
+	s.Close()
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }
