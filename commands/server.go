@@ -33,7 +33,10 @@ func registerServer(c *cli) {
 	s := &serverCmd{c: c}
 	cmd := c.app.Command("server", "Run the airt sync server on the store given by --db.\n\n"+
 		"The store is the same format as a local one; bootstrap it offline first with 'airt --db FILE user create … -su'. "+
-		"The server logs one line per request to stderr and stops cleanly on SIGINT or SIGTERM.\n\n"+
+		"The server logs one line per request to stderr and stops cleanly on SIGINT or SIGTERM. "+
+		"While it runs it keeps the store open, so offline commands on the same file wait and then fail (AIRT_LOCK_TIMEOUT); "+
+		"changes made offline while it was stopped are served when it starts again. "+
+		"Plain HTTP is for 127.0.0.1 only: clients refuse http:// to another host, since passwords and secrets cross the wire.\n\n"+
 		"Example: airt --db /srv/airt/server.db server --listen 127.0.0.1:8080")
 	cmd.Flag("listen", "Address to listen on (host:port; port 0 picks a free one).").Default("127.0.0.1:8080").StringVar(&s.listen)
 	cmd.Flag("addr-file", "Write the URL the server listens on to this file once it accepts connections.").PlaceHolder("FILE").StringVar(&s.addrFile)

@@ -132,17 +132,18 @@ func (c *cli) syncError(err error) error {
 	var hr *usersync.HistoryResetError
 	if errors.As(err, &hr) {
 		return &account.Error{Kind: account.KindFailed, Text: "server history reset: " + hr.Text + "; nothing was merged",
-			Hint: "the server was probably restored from an older copy: your queued changes are kept; ask the server's operator, then start from a fresh store (--db) with 'airt token -s'"}
+			Hint: "the server was probably restored from an older copy; your queued changes are kept. Check with the server's operator, then run 'airt sync --accept-reset' to take the server's history as it is now"}
 	}
 	return err
 }
 
 // syncCmd is `airt sync` (its default subcommand `now`).
 type syncCmd struct {
-	c       *cli
-	batch   int
-	retries int
-	output  string
+	c           *cli
+	batch       int
+	retries     int
+	acceptReset bool
+	output      string
 }
 
 // syncProblem is a rejected or conflicting change as listed by sync and
@@ -165,12 +166,14 @@ func registerSync(c *cli) {
 	x := &syncCmd{c: c}
 	now := group.Command("now", "Push the queued changes, then pull (what 'airt sync' alone does).").Default()
 	now.Flag("batch", "Mutations per push request.").Default("100").IntVar(&x.batch)
+	now.Flag("accept-reset", "After a reported server history reset: forget what this store pulled and take the server's history as it is now (queued changes are pushed again; changes the server lost are not).").BoolVar(&x.acceptReset)
 	now.Flag("retries", "How many times a request that failed on the network or with a server error is retried (with backoff); 0: none.").Default("5").IntVar(&x.retries)
 	now.Flag("output", "Output as text (default) or json.").PlaceHolder("text|json").EnumVar(&x.output, "text", "json")
 	c.action(now, x.run)
 
 	st := &syncStatusCmd{c: c}
-	status := group.Command("status", "Show the queued changes: pending count, age of the oldest, rejected and conflicting changes with their reasons, last push and pull, the server.")
+	status := group.Command("status", "Show the queued changes: pending count, age of the oldest, rejected and conflicting changes with their reasons, last push and pull, the server.\n\n"+
+		"--output json fields: server, pending, oldest_pending, problems (each: seq, id, state, op, target, username, reason, created), last_push, last_pull, cursor, server_revision.")
 	status.Flag("output", "Output as text (default) or json.").PlaceHolder("text|json").EnumVar(&st.output, "text", "json")
 	c.action(status, st.run)
 
@@ -221,6 +224,12 @@ func (x *syncCmd) run() error {
 	eng, err := c.syncEngine(s)
 	if err != nil {
 		return err
+	}
+	if x.acceptReset {
+		if err := s.Update(usersync.AcceptReset); err != nil {
+			return err
+		}
+		fmt.Fprintln(c.env.Stderr, "forgot the pulled history; taking the server's history as it is now")
 	}
 	// The store is opened for each transaction from here on, not held
 	// while talking to the server: other airt commands go on meanwhile.

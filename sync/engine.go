@@ -286,9 +286,70 @@ func (e *Engine) Pull(ctx context.Context) (int, error) {
 		n += len(resp.Users)
 		e.progress("pull", int(resp.Cursor), int(resp.Head))
 		if !resp.More {
-			return n, nil
+			return n, e.update(finishFullPull)
 		}
 	}
+}
+
+// AcceptReset makes the store forget the history position it pulled (after a
+// reported history reset, on a human's request) so the next sync takes the
+// server's current history: the server copies are dropped, the next pull
+// starts from revision 0 and, when it ends, users the server does not have
+// leave the local view. Queued changes stay queued and are pushed again;
+// changes this store pushed that the server lost are not sent again.
+func AcceptReset(tx *localstore.Tx) error {
+	for _, k := range []string{metaEpochSeen, metaCursor, metaCursorID, metaHead, metaPushedSeq} {
+		if err := tx.PutMeta(k, nil); err != nil {
+			return err
+		}
+	}
+	b, err := tx.Bucket(bucketServerCopy)
+	if err != nil {
+		return err
+	}
+	var keys [][]byte
+	if err := b.ForEach(func(k, _ []byte) error { keys = append(keys, append([]byte(nil), k...)); return nil }); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return tx.PutMeta(metaFullPull, []byte("1"))
+}
+
+// finishFullPull ends a pull that followed AcceptReset.
+func finishFullPull(tx *localstore.Tx) error {
+	if len(tx.GetMeta(metaFullPull)) == 0 {
+		return nil
+	}
+	keep := map[string]bool{}
+	if err := tx.Outbox(0, false, func(m *localstore.Mutation) error { keep[m.Target] = true; return nil }); err != nil {
+		return err
+	}
+	var gone []*account.User
+	if err := tx.ForEachUser(func(u *account.User) error {
+		if keep[u.UUID] {
+			return nil
+		}
+		sc, err := ServerCopy(tx, u.UUID)
+		if err != nil {
+			return err
+		}
+		if sc == nil {
+			gone = append(gone, u)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, u := range gone {
+		if err := tx.DeleteUser(u); err != nil {
+			return err
+		}
+	}
+	return tx.PutMeta(metaFullPull, nil)
 }
 
 // fromWire converts a pulled user to what the local store keeps: the public

@@ -62,4 +62,8 @@ const (
 	// successful push and pull.
 	metaLastPush = "sync_last_push"
 	metaLastPull = "sync_last_pull"
+	// metaFullPull is set by AcceptReset: the pull in progress starts from
+	// revision 0, and when it ends, local users the server no longer has
+	// (and no queued change names) leave the local view.
+	metaFullPull = "sync_full_pull"
 )

@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -466,5 +467,23 @@ func TestLockReleasedDuringNetwork(t *testing.T) {
 	close(release)
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestProtocolVersion: a request without the protocol header is refused
+// with version_not_supported, which the client words as "upgrade".
+func TestProtocolVersion(t *testing.T) {
+	ts := newTestServer(t)
+	resp, err := http.Post(ts.http.URL+"/v1/token", "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var eb ErrorBody
+	if err := json.NewDecoder(resp.Body).Decode(&eb); err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusBadRequest || eb.Code != CodeVersion {
+		t.Errorf("no protocol header: %d %+v, want 400 %s", resp.StatusCode, eb, CodeVersion)
 	}
 }
