@@ -356,6 +356,11 @@ func (s *Server) decide(tx *localstore.Tx, actorUUID, store string, m *localstor
 			}
 		}
 	}
+	if h := m.Args.Secrets.PasswordHash; h != "" {
+		if err := account.ValidatePasswordHash(h); err != nil {
+			return reject("password hash: %s", err)
+		}
+	}
 	u, err := tx.Apply(actor, m)
 	if err != nil {
 		var ae *account.Error
@@ -539,6 +544,11 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		u, _ = tx.UserByUsername(req.Username)
 		return nil
 	})
+	if u == nil {
+		// Spend the time a wrong password costs, so the answer's timing does
+		// not tell whether the account exists.
+		account.CheckPassword(dummyHash(), req.Password)
+	}
 	if u == nil || !account.CheckPassword(u.PasswordHash, req.Password) || (!u.MFAActive() && req.OTP != "") {
 		s.limiter.fail(key, now)
 		s.fail(w, account.ErrBadCredentials)
@@ -778,6 +788,11 @@ func (s *Server) handlePull(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, resp)
 }
 
+var dummyHash = gosync.OnceValue(func() string {
+	h, _ := account.HashPassword(randomID(16))
+	return h
+})
+
 // limiter counts failed logins per key in a sliding window.
 type limiter struct {
 	mu    gosync.Mutex
@@ -815,6 +830,13 @@ func (l *limiter) wait(key string, now time.Time) time.Duration {
 func (l *limiter) fail(key string, now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if len(l.fails) > 10000 {
+		// Many names tried: drop the entries whose failures all expired, so
+		// guessing names cannot grow the map without bound.
+		for k := range l.fails {
+			l.prune(k, now)
+		}
+	}
 	l.fails[key] = append(l.prune(key, now), now)
 }
 
