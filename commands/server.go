@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/airt/airt/account"
+	"github.com/airt/airt/localstore"
 	usersync "github.com/airt/airt/sync"
 )
 
@@ -55,6 +56,14 @@ func (s *serverCmd) run() error {
 	store, err := c.openStore()
 	if err != nil {
 		return err
+	}
+	var empty bool
+	if err := store.View(func(tx *localstore.Tx) error { empty = !tx.HasUsers(); return nil }); err != nil {
+		return err
+	}
+	if empty {
+		return account.Errorf(account.KindInvalid, "the server's store %s has no users: nobody could log in", store.Path()).
+			WithHint("bootstrap it first: airt --db " + store.Path() + " user create -un USERNAME … -su")
 	}
 	srv, err := usersync.NewServer(store, usersync.ServerOptions{Log: c.env.Stderr, Now: c.env.Now})
 	if err != nil {

@@ -487,3 +487,34 @@ func TestProtocolVersion(t *testing.T) {
 		t.Errorf("no protocol header: %d %+v, want 400 %s", resp.StatusCode, eb, CodeVersion)
 	}
 }
+
+// TestFindMutation: a queued change is named by its id or its number.
+func TestFindMutation(t *testing.T) {
+	s := newTestStore(t, "find")
+	var id string
+	err := s.Update(func(tx *localstore.Tx) error {
+		for range 3 {
+			m := createMutation(localstore.NewMutationID()[:8], true)
+			if err := tx.Enqueue(m); err != nil {
+				return err
+			}
+			id = m.ID
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = s.View(func(tx *localstore.Tx) error {
+		for _, ref := range []string{"3", id} {
+			m, err := FindMutation(tx, ref)
+			if err != nil || m.Seq != 3 || m.ID != id {
+				t.Errorf("FindMutation(%q) = %+v, %v; want seq 3", ref, m, err)
+			}
+		}
+		if _, err := FindMutation(tx, "4"); account.KindOf(err) != account.KindNotFound {
+			t.Errorf("FindMutation(4): %v, want not found", err)
+		}
+		return nil
+	})
+}
