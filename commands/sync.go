@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
@@ -537,4 +538,30 @@ func (c *cli) reopenStore() (*localstore.Store, error) {
 		return nil, err
 	}
 	return localstore.Open(path, localstore.Options{LockTimeout: timeout, Now: c.env.Now, Key: c.storeKey})
+}
+
+// serverLogout revokes the store's server token on the server (best
+// effort: one try, a short timeout) and removes it from the keyring. It
+// reports whether there was one.
+func (c *cli) serverLogout(s *localstore.Store) bool {
+	var srvURL string
+	_ = s.View(func(tx *localstore.Tx) error {
+		srvURL = string(tx.GetMeta(usersync.MetaServer))
+		return nil
+	})
+	if srvURL == "" {
+		return false
+	}
+	tok, err := c.creds.Get(serverTokenKey(srvURL))
+	if err != nil {
+		return false
+	}
+	client := &usersync.Client{URL: srvURL, Token: tok, Retries: -1, HTTP: &http.Client{Timeout: 5 * time.Second}}
+	if err := client.Logout(context.Background()); err != nil && account.KindOf(err) != account.KindUnauthenticated {
+		fmt.Fprintf(c.env.Stderr, "warning: the server token could not be revoked on %s (%s); it was removed from the keyring and expires on its own\n", srvURL, err)
+	}
+	if err := c.creds.Delete(serverTokenKey(srvURL)); err != nil {
+		fmt.Fprintf(c.env.Stderr, "warning: remove the server token from the keyring: %s\n", err)
+	}
+	return true
 }

@@ -102,8 +102,13 @@ func (c *cli) logout() error {
 	if err != nil {
 		return err
 	}
+	serverOut := c.serverLogout(s)
 	tok, err := c.creds.Get(keySession)
 	if errors.Is(err, credentials.ErrNotFound) {
+		if serverOut {
+			fmt.Fprintln(c.env.Stdout, "Logged out.")
+			return nil
+		}
 		fmt.Fprintln(c.env.Stdout, "Not logged in.")
 		return nil
 	}

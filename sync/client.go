@@ -65,6 +65,12 @@ func (c *Client) Login(ctx context.Context, req LoginRequest) (*LoginResponse, e
 	return &resp, nil
 }
 
+// Logout revokes the client's token on the server.
+func (c *Client) Logout(ctx context.Context) error {
+	var out struct{}
+	return c.do(ctx, http.MethodPost, "/v1/logout", struct{}{}, &out)
+}
+
 // Push sends one batch.
 func (c *Client) Push(ctx context.Context, req *PushRequest) (*PushResponse, error) {
 	var resp PushResponse

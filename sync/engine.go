@@ -234,7 +234,7 @@ func (e *Engine) Push(ctx context.Context) (Report, error) {
 // returns the number of users received. A server whose history does not hold
 // the cursor gives a *HistoryResetError and nothing is merged.
 func (e *Engine) Pull(ctx context.Context) (int, error) {
-	n := 0
+	n, moved := 0, 0
 	for {
 		var epoch, cursorID string
 		var cursor uint64
@@ -278,8 +278,12 @@ func (e *Engine) Pull(ctx context.Context) (int, error) {
 			return tx.PutMeta(metaLastPull, []byte(tx.Now().Format(time.RFC3339)))
 		})
 		if errors.Is(err, errMoved) {
+			if moved++; moved > 10 {
+				return n, errors.New("another airt sync keeps pulling into this store; run one at a time")
+			}
 			continue
 		}
+		moved = 0
 		if err != nil {
 			return n, err
 		}

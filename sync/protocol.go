@@ -30,7 +30,8 @@
 // before anything about MFA is said, so the answer never tells whether an
 // account exists or has MFA.
 //
-// The two other routes need "Authorization: Bearer <token>".
+// The other routes need "Authorization: Bearer <token>". POST /v1/logout
+// revokes that token (answer: {}).
 //
 // POST /v1/push, body PushRequest → 200 PushResponse. The request names the
 // pushing store (StoreID), After (the highest sequence number of that store

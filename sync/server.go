@@ -141,6 +141,7 @@ func NewServer(store *localstore.Store, opts ServerOptions) (*Server, error) {
 	s.mux.HandleFunc("POST /v1/token", s.handleLogin)
 	s.mux.HandleFunc("POST /v1/push", s.handlePush)
 	s.mux.HandleFunc("GET /v1/pull", s.handlePull)
+	s.mux.HandleFunc("POST /v1/logout", s.handleLogout)
 	return s, nil
 }
 
@@ -631,6 +632,20 @@ func (s *Server) wire(tx *localstore.Tx, u *account.User, self bool) (WireUser, 
 	}
 	wu.Secrets = sec
 	return wu, nil
+}
+
+// handleLogout revokes the request's token.
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.authenticate(w, r); err != nil {
+		s.fail(w, err)
+		return
+	}
+	tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if err := s.store.Update(func(tx *localstore.Tx) error { return tx.DeleteSession(tok) }); err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct{}{})
 }
 
 func (s *Server) handlePush(w http.ResponseWriter, r *http.Request) {

@@ -518,3 +518,15 @@ func TestFindMutation(t *testing.T) {
 		return nil
 	})
 }
+
+// TestLogoutRevokes: after POST /v1/logout the token is refused.
+func TestLogoutRevokes(t *testing.T) {
+	ts := newTestServer(t)
+	e := ts.client(t, "a", "admin")
+	if err := e.Client.Logout(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Pull(context.Background()); account.KindOf(err) != account.KindUnauthenticated {
+		t.Errorf("pull after logout: %v, want unauthenticated", err)
+	}
+}
