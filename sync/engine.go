@@ -201,6 +201,11 @@ func (e *Engine) Push(ctx context.Context) (Report, error) {
 					return fmt.Errorf("server answered %q for mutation %d", res.Outcome, m.Seq)
 				}
 			}
+			// A store restored from an older copy would give numbers the
+			// server already processed again.
+			if err := tx.AdvanceOutboxSequence(resp.LastSeq); err != nil {
+				return err
+			}
 			if resp.LastSeq > metaUint(tx, metaPushedSeq) {
 				if err := putMetaUint(tx, metaPushedSeq, resp.LastSeq); err != nil {
 					return err

@@ -20,9 +20,11 @@ var (
 	// written in the transaction that processed it.
 	bucketDevices = []byte("srv_devices")
 
-	// bucketOutcomes: store id + "/" + seq (8 bytes) -> Result, for the
-	// mutations that were rejected or conflicted, so a retried push gets the
-	// same answer instead of "duplicate".
+	// bucketOutcomes: store id + "/" + seq (8 bytes) -> Result of every
+	// processed mutation (its id and outcome), so a retried push gets the
+	// same rejection or conflict again instead of "duplicate", and a number
+	// reused by another mutation (a store restored from an older copy) is
+	// told apart from a retry.
 	bucketOutcomes = []byte("srv_outcomes")
 
 	// Server tokens live in localstore's sessions bucket (token SHA-256 ->

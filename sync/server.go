@@ -273,10 +273,8 @@ func (s *Server) PushOne(actorUUID, store string, m *localstore.Mutation) (Resul
 		if err := s.decide(tx, actorUUID, store, m, &res); err != nil {
 			return err
 		}
-		if res.Outcome == Conflict {
-			if err := putOutcome(tx, store, res); err != nil {
-				return err
-			}
+		if err := putOutcome(tx, store, res); err != nil {
+			return err
 		}
 		return putDevice(tx, store, device{LastSeq: m.Seq, Owner: actorUUID})
 	})
@@ -310,13 +308,22 @@ func putOutcome(tx *localstore.Tx, store string, res Result) error {
 	return b.Put(outcomeKey(store, res.Seq), data)
 }
 
-// previous answers a mutation processed before: its stored rejection or
-// conflict, else duplicate.
+// previous answers a mutation processed before: duplicate, or its stored
+// rejection or conflict. A number that was used by another mutation (a
+// store restored from an older copy reuses numbers) is rejected, never taken
+// for a duplicate: the change stays in that store's queue.
 func (s *Server) previous(tx *localstore.Tx, store string, m *localstore.Mutation) Result {
 	if b, _ := tx.Bucket(bucketOutcomes); b != nil {
 		if v := b.Get(outcomeKey(store, m.Seq)); v != nil {
 			var r Result
-			if json.Unmarshal(v, &r) == nil && r.ID == m.ID {
+			if json.Unmarshal(v, &r) == nil {
+				switch {
+				case r.ID != m.ID:
+					return Result{ID: m.ID, Seq: m.Seq, Outcome: Rejected,
+						Reason: fmt.Sprintf("number %d of this store was already used by another change: the store was probably restored from an older copy; 'airt sync resolve %d --keep local' queues it again under a new number", m.Seq, m.Seq)}
+				case r.Outcome == Applied:
+					return Result{ID: m.ID, Seq: m.Seq, Outcome: Duplicate, Version: r.Version}
+				}
 				return r
 			}
 		}

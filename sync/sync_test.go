@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -528,5 +529,74 @@ func TestLogoutRevokes(t *testing.T) {
 	}
 	if _, err := e.Pull(context.Background()); account.KindOf(err) != account.KindUnauthenticated {
 		t.Errorf("pull after logout: %v, want unauthenticated", err)
+	}
+}
+
+// TestRestoredClientStore: a client store restored from an older copy gives
+// numbers the server already processed to new changes; they are rejected
+// (kept), never taken for duplicates, and the store's numbering moves past
+// the server's so the change can be queued again.
+func TestRestoredClientStore(t *testing.T) {
+	ts := newTestServer(t)
+	e := ts.client(t, "a", "admin")
+	path := e.Store.Path()
+	key := make([]byte, 32)
+	copy(key, "a")
+	open := func(p string) *localstore.Store {
+		s, err := localstore.Open(p, localstore.Options{Now: func() time.Time { return testNow },
+			Key: func(string, bool) ([]byte, error) { return key, nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	upd := func(s *localstore.Store, last string) {
+		localChange(t, s, ts.admin, &localstore.Mutation{Op: localstore.OpUpdate, Target: ts.bob, Args: localstore.Args{LastName: localstore.Str(last)}})
+	}
+	upd(e.Store, "one")
+	e.Store.Close()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := filepath.Join(t.TempDir(), "old.db")
+	if err := os.WriteFile(old, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.Store = open(path)
+	defer e.Store.Close()
+	upd(e.Store, "two")
+	if r, err := e.Sync(context.Background()); err != nil || r.Applied != 2 {
+		t.Fatalf("first sync: %+v %v", r, err)
+	}
+	// The restored copy: mutation 1 (pushed since) and a new change that
+	// gets number 2 again.
+	restored := &Engine{Store: open(old), Client: e.Client}
+	defer restored.Store.Close()
+	upd(restored.Store, "three")
+	r, err := restored.Push(context.Background())
+	if err != nil || r.Duplicate != 1 || r.Rejected != 1 {
+		t.Fatalf("restored push: %+v %v, want 1 duplicate 1 rejected", r, err)
+	}
+	var m *localstore.Mutation
+	_ = restored.Store.View(func(tx *localstore.Tx) error {
+		m, err = FindMutation(tx, "2")
+		return err
+	})
+	if m == nil || !strings.Contains(m.Reason, "already used by another change") {
+		t.Fatalf("mutation 2 after the push: %+v", m)
+	}
+	err = restored.Store.Update(func(tx *localstore.Tx) error {
+		n, err := KeepLocal(tx, m)
+		if err == nil && n.Seq <= 2 {
+			t.Errorf("queued again as %d, want a number past the server's 2", n.Seq)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := restored.Sync(context.Background()); err != nil || r.Applied != 1 {
+		t.Fatalf("sync after resolve: %+v %v", r, err)
 	}
 }
