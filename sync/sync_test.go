@@ -600,3 +600,82 @@ func TestRestoredClientStore(t *testing.T) {
 		t.Fatalf("sync after resolve: %+v %v", r, err)
 	}
 }
+
+// TestRetryTransient: 5xx answers are retried with backoff, and the push
+// goes through once the server answers; a server that keeps failing gives
+// an Unreachable error after the bounded retries, with the queue kept.
+func TestRetryTransient(t *testing.T) {
+	ts := newTestServer(t)
+	e := ts.client(t, "a", "admin")
+	localChange(t, e.Store, ts.admin, &localstore.Mutation{Op: localstore.OpUpdate, Target: ts.bob, Args: localstore.Args{LastName: localstore.Str("R")}})
+	failures := 2
+	flaky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if failures > 0 {
+			failures--
+			http.Error(w, "try later", http.StatusServiceUnavailable)
+			return
+		}
+		ts.srv.ServeHTTP(w, r)
+	}))
+	defer flaky.Close()
+	retries := 0
+	c := &Client{URL: flaky.URL, Token: e.Client.Token, Retries: 3, Backoff: time.Millisecond,
+		OnRetry: func(int, error, time.Duration) { retries++ }}
+	e.Client = c
+	if r, err := e.Sync(context.Background()); err != nil || r.Applied != 1 || retries != 2 {
+		t.Fatalf("sync through 2 failures: %+v %v, %d retries", r, err, retries)
+	}
+	localChange(t, e.Store, ts.admin, &localstore.Mutation{Op: localstore.OpUpdate, Target: ts.bob, Args: localstore.Args{LastName: localstore.Str("S")}})
+	failures = 100
+	_, err := e.Push(context.Background())
+	if account.KindOf(err) != account.KindUnreachable {
+		t.Fatalf("always failing: %v, want unreachable", err)
+	}
+	_ = e.Store.View(func(tx *localstore.Tx) error {
+		if n := tx.OutboxLen(); n != 1 {
+			t.Errorf("outbox holds %d after the failure, want 1", n)
+		}
+		return nil
+	})
+}
+
+// TestPullPagesRenameSwap: two users swap usernames on the server; pulled one
+// change per page, the local view passes through pages where the names
+// collide and ends equal to the server.
+func TestPullPagesRenameSwap(t *testing.T) {
+	ts := newTestServer(t)
+	b := ts.client(t, "b", "admin")
+	a := ts.client(t, "a", "admin")
+	a.Page = 1
+	var carol string
+	err := b.Store.View(func(tx *localstore.Tx) error {
+		u, err := tx.UserByUsername("admin")
+		carol = u.UUID
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rename := func(uuid, name string) {
+		localChange(t, b.Store, ts.admin, &localstore.Mutation{Op: localstore.OpUpdate, Target: uuid, Args: localstore.Args{Username: localstore.Str(name)}})
+	}
+	rename(ts.bob, "tmp")
+	rename(carol, "bob")
+	rename(ts.bob, "admin")
+	if r, err := b.Sync(context.Background()); err != nil || r.Applied != 3 {
+		t.Fatalf("b: %+v %v", r, err)
+	}
+	if _, err := a.Pull(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	names := func(s *localstore.Store) map[string]string {
+		m := map[string]string{}
+		_ = s.View(func(tx *localstore.Tx) error {
+			return tx.ForEachUser(func(u *account.User) error { m[u.UUID] = u.Username; return nil })
+		})
+		return m
+	}
+	if na, nb := names(a.Store), names(b.Store); !reflect.DeepEqual(na, nb) || na[ts.bob] != "admin" || na[carol] != "bob" {
+		t.Errorf("after the paged pull: a %v, b %v", na, nb)
+	}
+}
