@@ -237,6 +237,7 @@ func (x *syncCmd) run() error {
 	c.close()
 	eng.Store, eng.Open = nil, c.reopenStore
 	eng.Batch = x.batch
+	c.debugf("sync with %s, %d mutations per push", eng.Client.URL, x.batch)
 	eng.Client.Retries = x.retries
 	if x.retries == 0 {
 		eng.Client.Retries = -1
@@ -273,6 +274,10 @@ func (x *syncCmd) run() error {
 		for pw.IsRenderInProgress() {
 			time.Sleep(10 * time.Millisecond)
 		}
+	}
+	if err != nil && ctx.Err() != nil {
+		err = account.Errorf(account.KindFailed, "sync interrupted").
+			WithHint("nothing was lost: what the server applied is acknowledged on the next run; run 'airt sync' again")
 	}
 	if err != nil {
 		if rep.Pushed > 0 {
