@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"os"
@@ -28,6 +29,8 @@ type cli struct {
 
 	store *localstore.Store
 	creds credentials.Store
+	// stdin is the line reader shared by every prompt (prompt.go).
+	stdin *bufio.Reader
 }
 
 // Keyring entry names (per store, see credentials).

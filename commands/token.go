@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 
-
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/credentials"
 	"github.com/airt/airt/localstore"
@@ -51,28 +50,36 @@ func (t *tokenCmd) run() error {
 	if t.server != "" {
 		return errors.New("logging in to a server (-s) is not available yet")
 	}
-	s, err := c.openStore()
+	var token string
+	var user *account.User
+	attempt := func(p proof) error {
+		return c.update(func(tx *localstore.Tx) error {
+			u, err := tx.UserByUsername(t.username)
+			if err != nil || !account.CheckPassword(u.PasswordHash, t.password) {
+				return account.ErrBadCredentials
+			}
+			if err := account.CheckActive(u); err != nil {
+				return err
+			}
+			user = u
+			if err := c.checkLoginOTP(tx, u, p); err != nil {
+				return err
+			}
+			token, err = tx.NewSession(u.UUID)
+			return err
+		})
+	}
+	err := attempt(proof{code: t.otp, totp: true, sms: purposeGetToken})
+	if t.otp == "" && c.env.StdinTerminal && errors.Is(err, account.ErrOTPRequired) {
+		// The original's menu (§1.6c): the authenticator app, or an SMS code
+		// to the user's verified phone.
+		c.printError(err)
+		err = c.codeMenu(otpMenu, totpPrompt, otpTries, user, purposeGetToken, attempt)
+	}
 	if err != nil {
 		return err
 	}
-	var token string
-	var user *account.User
-	err = s.Update(func(tx *localstore.Tx) error {
-		u, err := tx.UserByUsername(t.username)
-		if err != nil || !account.CheckPassword(u.PasswordHash, t.password) {
-			return account.ErrBadCredentials
-		}
-		if err := account.CheckActive(u); err != nil {
-			return err
-		}
-		if err := c.checkLoginOTP(tx, u, t.otp); err != nil {
-			return err
-		}
-		user = u
-		token, err = tx.NewSession(u.UUID)
-		return err
-	})
-	if err != nil {
+	if _, err := c.openStore(); err != nil { // reopened after a prompt
 		return err
 	}
 	if err := c.creds.Set(keySession, token); err != nil {
@@ -87,14 +94,24 @@ func (t *tokenCmd) run() error {
 	return nil
 }
 
-// checkLoginOTP checks the code of a user with MFA at login. Unlike the
-// changing commands, a non-MFA user passing --otp is refused with the
-// original's login text.
-func (c *cli) checkLoginOTP(tx *localstore.Tx, u *account.User, code string) error {
-	if !u.MFAActive() && code != "" {
-		return account.ErrBadCredentials
+// purposeGetToken is the SMS code purpose of a login (the original's
+// message template name).
+const purposeGetToken = "get_token"
+
+// checkLoginOTP checks the one-time code of a user with MFA at login: their
+// TOTP code, or an SMS code sent for a login. Unlike the changing commands, a
+// non-MFA user passing --otp is refused with the original's login text.
+func (c *cli) checkLoginOTP(tx *localstore.Tx, u *account.User, p proof) error {
+	if !u.MFAActive() {
+		if p.code != "" {
+			return account.ErrBadCredentials
+		}
+		return nil
 	}
-	return c.checkCallerOTP(tx, u, code)
+	if p.code == "" {
+		return account.ErrOTPRequired
+	}
+	return c.checkProof(tx, u, u, p)
 }
 
 func (c *cli) logout() error {
