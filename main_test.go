@@ -63,6 +63,9 @@ func scriptParams(dir string) testscript.Params {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"totp":     cmdTOTP,
 			"exitcode": cmdExitCode,
+			// one-time code flows (otpcmds_test.go)
+			"interact": cmdInteract,
+			"smscode":  cmdSMSCode,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
