@@ -140,11 +140,46 @@ func (c *cli) checkProof(tx *localstore.Tx, actor, u *account.User, p proof) err
 		if _, pending, perr := tx.SMSChallenge(u.UUID, p.sms); perr != nil || !pending {
 			return err
 		}
+		return bothFailed(err, c.checkSMS(tx, u, p.sms, u.Phone, p.code))
 	}
 	if p.sms == "" {
 		return account.ErrMFANotActive
 	}
 	return c.checkSMS(tx, u, p.sms, u.Phone, p.code)
+}
+
+// bothFailed combines the failure of a code checked as a TOTP code (totpErr)
+// and then as a pending SMS code (smsErr). A code wrong for both counts
+// against both, so a pending SMS code never lets TOTP guesses go uncounted.
+// The lock-out, when there is one, is what the user is told.
+func bothFailed(totpErr, smsErr error) error {
+	if smsErr == nil {
+		return nil // the SMS code was right: the TOTP miss does not count
+	}
+	f1, ok1 := totpErr.(*codeFailure)
+	f2, ok2 := smsErr.(*codeFailure)
+	if !ok1 || !ok2 {
+		return smsErr
+	}
+	both := &codeFailure{err: f2.err, final: f1.final && f2.final}
+	both.record = func(tx *localstore.Tx) error {
+		for _, f := range []*codeFailure{f1, f2} {
+			if f.record != nil {
+				if err := f.record(tx); err != nil {
+					return err
+				}
+			}
+		}
+		if f1.final {
+			both.err = f1.err
+		}
+		both.final = f1.final && f2.final
+		return nil
+	}
+	if f1.final {
+		both.err = f1.err
+	}
+	return both
 }
 
 // verifyTOTP checks code against u's TOTP secret at the store clock and
