@@ -7,6 +7,7 @@ import (
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/credentials"
 	"github.com/airt/airt/localstore"
+	"github.com/airt/airt/otp"
 )
 
 // tokenCmd is `airt token`: log in and keep the session in the keyring.
@@ -69,12 +70,12 @@ func (t *tokenCmd) run() error {
 			return err
 		})
 	}
-	err := attempt(proof{code: t.otp, totp: true, sms: purposeGetToken})
+	err := attempt(proof{code: t.otp, totp: true, sms: otp.PurposeGetToken})
 	if t.otp == "" && c.env.StdinTerminal && errors.Is(err, account.ErrOTPRequired) {
 		// The original's menu (§1.6c): the authenticator app, or an SMS code
 		// to the user's verified phone.
 		c.printError(err)
-		err = c.codeMenu(otpMenu, totpPrompt, otpTries, user, purposeGetToken, attempt)
+		err = c.codeMenu(otpMenu, totpPrompt, otpTries, user, otp.PurposeGetToken, attempt)
 	}
 	if err != nil {
 		return err
@@ -93,10 +94,6 @@ func (t *tokenCmd) run() error {
 	fmt.Fprintf(c.env.Stdout, "token: %s\n", token)
 	return nil
 }
-
-// purposeGetToken is the SMS code purpose of a login (the original's
-// message template name).
-const purposeGetToken = "get_token"
 
 // checkLoginOTP checks the one-time code of a user with MFA at login: their
 // TOTP code, or an SMS code sent for a login. Unlike the changing commands, a
