@@ -15,8 +15,8 @@ import (
 	"github.com/makiuchi-d/gozxing/qrcode"
 )
 
-// testEnv is an Env for Run over a store in dir, with a frozen clock.
-func testEnv(dir, stdin string, vars map[string]string) (*Env, *bytes.Buffer, *bytes.Buffer) {
+// qrTestEnv is an Env for Run over a store in dir, with a frozen clock.
+func qrTestEnv(dir, stdin string, vars map[string]string) (*Env, *bytes.Buffer, *bytes.Buffer) {
 	var out, errb bytes.Buffer
 	all := map[string]string{"AIRT_KEYRING": "file", "HOME": dir, "XDG_DATA_HOME": dir}
 	for k, v := range vars {
@@ -106,7 +106,7 @@ func decodeQR(t *testing.T, lines []string) string {
 func TestMFAEnableQRDecodes(t *testing.T) {
 	dir := t.TempDir()
 	run := func(stdin string, vars map[string]string, terminal bool, args ...string) (int, string, string) {
-		env, out, errb := testEnv(dir, stdin, vars)
+		env, out, errb := qrTestEnv(dir, stdin, vars)
 		env.StdoutTerminal = terminal
 		code := Run(append([]string{"--db", filepath.Join(dir, "airt.db")}, args...), env)
 		return code, out.String(), errb.String()

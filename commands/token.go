@@ -92,6 +92,7 @@ func (t *tokenCmd) run() error {
 		return nil
 	}
 	fmt.Fprintf(c.env.Stdout, "token: %s\n", token)
+	printPhoneNag(c.env.Stdout, user)
 	return nil
 }
 

@@ -24,9 +24,9 @@ func registerUserUpdate(c *cli, user *kingpin.CmdClause) {
 	track := func(name string) func(*kingpin.ParseContext) error {
 		return func(*kingpin.ParseContext) error { u.set[name] = true; return nil }
 	}
-	cmd.Flag("username", "New username for the user (also -un).").PlaceHolder("TEXT").Action(track("username")).StringVar(&u.username)
-	cmd.Flag("first_name", "New first name for the user (also -fn).").PlaceHolder("TEXT").Action(track("first_name")).StringVar(&u.firstName)
-	cmd.Flag("last_name", "New last name for the user (also -ln).").PlaceHolder("TEXT").Action(track("last_name")).StringVar(&u.lastName)
+	cmd.Flag("username", "New username for the user.").PlaceHolder("TEXT").Action(track("username")).StringVar(&u.username)
+	cmd.Flag("first_name", "New first name for the user.").PlaceHolder("TEXT").Action(track("first_name")).StringVar(&u.firstName)
+	cmd.Flag("last_name", "New last name for the user.").PlaceHolder("TEXT").Action(track("last_name")).StringVar(&u.lastName)
 	cmd.Flag("email", "New email for the user.").Short('e').PlaceHolder("TEXT").Action(track("email")).StringVar(&u.email)
 	otpFlag(cmd, &u.otp)
 	u.out.register(cmd, "Output user uuid only.")

@@ -86,6 +86,7 @@ func (e *mfaEnable) run() error {
 		}
 		step, verr := otp.Verify(secret, code, c.now(), 0)
 		if verr == nil {
+			var activated *account.User
 			err = c.update(func(tx *localstore.Tx) error {
 				caller, err := c.caller(tx)
 				if err != nil {
@@ -94,13 +95,14 @@ func (e *mfaEnable) run() error {
 				m := &localstore.Mutation{Op: localstore.OpMFAActivate, Target: caller.UUID,
 					BaseVersion: caller.Version, Args: localstore.Args{Step: step,
 						Secrets: localstore.Secrets{MFASecret: secret}}}
-				_, err = change(tx, caller, m)
+				activated, err = change(tx, caller, m)
 				return err
 			})
 			if err != nil {
 				return err
 			}
 			fmt.Fprintln(out, "Multi-Factor Authentication (MFA) successfully activated.")
+			printPhoneNag(out, activated)
 			return nil
 		}
 		// The original printed the server's text on stdout, no prefix.

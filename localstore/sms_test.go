@@ -19,7 +19,7 @@ func TestSMSChallengeStore(t *testing.T) {
 	now := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
 	path := filepath.Join(t.TempDir(), "airt.db")
 	s, err := Open(path, Options{Now: func() time.Time { return now },
-		Key: func(string) ([]byte, error) { return key, nil }})
+		Key: func(string, bool) ([]byte, error) { return key, nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
