@@ -217,6 +217,9 @@ func flagsToTwoColumns(flags []*kingpin.FlagModel) [][2]string {
 		}
 		if l, ok := legacyOf[f.Name]; ok {
 			left = l + ", "
+			if f.Short != 0 { // token and reset-password: -u is the original's too
+				left = fmt.Sprintf("-%c, %s, ", f.Short, l)
+			}
 		}
 		left += "--" + f.Name
 		if !f.IsBoolFlag() {

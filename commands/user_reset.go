@@ -27,7 +27,7 @@ func registerUserResetPassword(c *cli, user *kingpin.CmdClause) {
 		"Missing values are asked for: the username, the new password (hidden, twice, on a terminal; two lines of standard input otherwise) and, without --otp, which code to use. The user's sessions end.\n\n"+
 		"Example: airt user reset-password -u alice")
 	cmd.Flag("username", "Account username to reset the password of.").Short('u').PlaceHolder("TEXT").StringVar(&r.username)
-	cmd.Flag("new-password", "New password to set for the account, at least 8 characters (also -np).").PlaceHolder("TEXT").StringVar(&r.password)
+	cmd.Flag("new-password", "New password to set for the account, at least 8 characters.").PlaceHolder("TEXT").StringVar(&r.password)
 	cmd.Flag("otp", "Dynamically generated six-digit verification code from the authenticator app, or the OTP received by SMS.").
 		PlaceHolder("TEXT").StringVar(&r.otp)
 	c.action(cmd, r.run)
