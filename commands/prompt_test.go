@@ -90,4 +90,23 @@ func TestPromptReleasesStoreLock(t *testing.T) {
 	if !strings.Contains(out.String(), "Multi-Factor Authentication (MFA) successfully activated.") {
 		t.Errorf("not activated:\n%s", out)
 	}
+	// The activation is queued like every change (its secret sealed).
+	s, err = localstore.Open(db, localstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var ops []string
+	_ = s.View(func(tx *localstore.Tx) error {
+		return tx.Outbox(0, false, func(m *localstore.Mutation) error {
+			ops = append(ops, string(m.Op))
+			if m.Op == localstore.OpMFAActivate && (m.Args.Step == 0 || !m.Args.Secrets.IsZero()) {
+				t.Errorf("mfa.activate read without secrets: %+v", m.Args)
+			}
+			return nil
+		})
+	})
+	if got := strings.Join(ops, " "); got != "user.create mfa.activate" {
+		t.Errorf("outbox = %q, want user.create mfa.activate", got)
+	}
 }
