@@ -23,7 +23,7 @@ func registerToken(c *cli) {
 	cmd := c.app.Command("token", "Log in: check the credentials against the local store, keep the session in the OS keyring and print the token.\n\nThe username and password default to AIRT_SERVICE_USERNAME and AIRT_SERVICE_PASSWORD.")
 	cmd.Flag("username", "Username (default $AIRT_SERVICE_USERNAME).").Short('u').PlaceHolder("TEXT").StringVar(&t.username)
 	cmd.Flag("password", "Password (default $AIRT_SERVICE_PASSWORD).").Short('p').PlaceHolder("TEXT").StringVar(&t.password)
-	cmd.Flag("otp", "Six-digit code from the authenticator app, for users with MFA.").PlaceHolder("TEXT").StringVar(&t.otp)
+	cmd.Flag("otp", "For users with MFA: the six-digit code from the authenticator app, or the OTP received by SMS. Without it, on a terminal, a menu offers both.").PlaceHolder("TEXT").StringVar(&t.otp)
 	cmd.Flag("server", "Log in to this airt server instead (remembered for airt sync).").Short('s').PlaceHolder("URL").StringVar(&t.server)
 	cmd.Flag("quiet", "Print only the token.").Short('q').BoolVar(&t.quiet)
 	c.action(cmd, t.run)
