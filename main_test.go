@@ -70,6 +70,9 @@ func scriptParams(dir string) testscript.Params {
 			"waitserver":   cmdWaitServer,
 			"storesecrets": cmdStoreSecrets,
 			"holdlock":     cmdHoldLock,
+			// one-time code flows (otpcmds_test.go)
+			"interact": cmdInteract,
+			"smscode":  cmdSMSCode,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {

@@ -34,7 +34,8 @@ type Env struct {
 	// StdinTerminal / StdoutTerminal report whether those streams are
 	// terminals (prompts only on a terminal; no escape codes off one).
 	StdinTerminal, StdoutTerminal, StderrTerminal bool
-	// ReadPassword reads a line from the terminal without echo.
+	// ReadPassword reads a line from the terminal without echo; nil reads a
+	// plain line from Stdin (tests).
 	ReadPassword func() (string, error)
 }
 
@@ -73,6 +74,13 @@ func OSEnv() *Env {
 			if t, err := time.Parse(time.RFC3339, at); err == nil {
 				env.Now = func() time.Time { return t }
 			}
+		}
+		// AIRT_TEST_TTY=1 makes the test binary treat stdin as a terminal
+		// (prompts instead of "OTP is required"), reading hidden answers as
+		// plain lines, so testscript can drive the interactive flows.
+		if os.Getenv("AIRT_TEST_TTY") == "1" {
+			env.StdinTerminal = true
+			env.ReadPassword = nil
 		}
 	}
 	return env

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"os"
@@ -29,6 +30,8 @@ type cli struct {
 
 	store *localstore.Store
 	creds credentials.Store
+	// stdin is the line reader shared by every prompt (prompt.go).
+	stdin *bufio.Reader
 }
 
 // Keyring entry names (per store, see credentials).
@@ -216,6 +219,9 @@ func flagsToTwoColumns(flags []*kingpin.FlagModel) [][2]string {
 		}
 		if l, ok := legacyOf[f.Name]; ok {
 			left = l + ", "
+			if f.Short != 0 { // token and reset-password: -u is the original's too
+				left = fmt.Sprintf("-%c, %s, ", f.Short, l)
+			}
 		}
 		left += "--" + f.Name
 		if !f.IsBoolFlag() {

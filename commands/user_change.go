@@ -51,12 +51,8 @@ func (u *userUpdate) run() error {
 	if u.set["email"] {
 		args.Email = &u.email
 	}
-	s, err := c.openStore()
-	if err != nil {
-		return err
-	}
 	var updated *account.User
-	err = s.Update(func(tx *localstore.Tx) error {
+	err := c.updateOTP(u.otp, func(tx *localstore.Tx, code string) error {
 		caller, err := c.caller(tx)
 		if err != nil {
 			return err
@@ -65,7 +61,7 @@ func (u *userUpdate) run() error {
 		if err != nil {
 			return err
 		}
-		if err := c.checkCallerOTP(tx, caller, u.otp); err != nil {
+		if err := c.checkCallerOTP(tx, caller, code); err != nil {
 			return err
 		}
 		if len(u.set) == 0 {
@@ -116,12 +112,9 @@ func (x *userSetDisabled) run() error {
 	if err := x.out.check(); err != nil {
 		return err
 	}
-	s, err := c.openStore()
-	if err != nil {
-		return err
-	}
 	var changed []account.User
-	err = s.Update(func(tx *localstore.Tx) error {
+	err := c.updateOTP(x.otp, func(tx *localstore.Tx, code string) error {
+		changed = nil
 		caller, err := c.caller(tx)
 		if err != nil {
 			return err
@@ -129,7 +122,7 @@ func (x *userSetDisabled) run() error {
 		if err := account.RequireSuperUser(caller); err != nil {
 			return err
 		}
-		if err := c.checkCallerOTP(tx, caller, x.otp); err != nil {
+		if err := c.checkCallerOTP(tx, caller, code); err != nil {
 			return err
 		}
 		seen := map[string]bool{}

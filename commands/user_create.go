@@ -62,10 +62,6 @@ func (u *userCreate) run() error {
 		return err
 	}
 	c.debugf("password hashed in %s", time.Since(start).Round(time.Millisecond))
-	s, err := c.openStore()
-	if err != nil {
-		return err
-	}
 	m := &localstore.Mutation{Op: localstore.OpCreate, Target: newUserUUID(u.username), Args: localstore.Args{
 		Username: &u.username, Email: &u.email, FirstName: &u.firstName, LastName: &u.lastName,
 		SubscriptionType: &u.subscription, SuperUser: localstore.Bool(u.superUser),
@@ -75,14 +71,14 @@ func (u *userCreate) run() error {
 		m.Args.Phone = &u.phone
 	}
 	var created *account.User
-	err = s.Update(func(tx *localstore.Tx) error {
+	err = c.updateOTP(u.otp, func(tx *localstore.Tx, code string) error {
 		var caller *account.User
 		if tx.HasUsers() {
 			var err error
 			if caller, err = c.caller(tx); err != nil {
 				return err
 			}
-			if err := c.checkCallerOTP(tx, caller, u.otp); err != nil {
+			if err := c.checkCallerOTP(tx, caller, code); err != nil {
 				return err
 			}
 		} else {

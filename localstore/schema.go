@@ -44,8 +44,9 @@ var (
 	// itself lives only in the keyring (or the caller's AIRT_SERVICE_TOKEN).
 	bucketSessions = []byte("sessions")
 
-	// bucketSMS: user uuid + "/" + purpose -> otp.SMSChallenge-like record
-	// (the code only as a salted hash).
+	// bucketSMS: user uuid + "/" + purpose -> otp.SMSChallenge as JSON,
+	// sealed with the store key (additional data: the key). The code itself is
+	// kept only as a salted HMAC inside the sealed record (sms.go).
 	bucketSMS = []byte("sms")
 )
 
