@@ -189,6 +189,8 @@ func (c *Client) once(ctx context.Context, method, path string, body []byte, out
 	case eb.Code == CodeVersion:
 		return &account.Error{Kind: account.KindFailed, Text: "server " + c.URL + ": " + eb.Error,
 			Hint: "upgrade airt (client and server must speak the same protocol)"}
+	case eb.Code == CodeOTP:
+		return &account.Error{Kind: account.KindOTP, Text: eb.Error}
 	case resp.StatusCode == http.StatusUnauthorized:
 		e := &account.Error{Kind: account.KindUnauthenticated, Text: eb.Error,
 			Hint: "run 'airt token -s " + c.URL + "' to log in to the server again"}

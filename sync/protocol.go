@@ -17,7 +17,8 @@
 //	{"error": "<text for a human>", "code": "<machine code>", "hint": "…"}
 //
 // with status 400 (invalid request), 401 (token missing, unknown, expired or
-// revoked, or credentials refused: code "unauthenticated"), 403
+// revoked, or credentials refused: code "unauthenticated"; a one-time code
+// missing or wrong at login: code "otp"), 403
 // (disabled account), 409 (code "history_reset" or "out_of_order"), 429 (too
 // many failed logins; Retry-After gives the seconds to wait) or 5xx.
 //
@@ -120,6 +121,7 @@ const (
 const (
 	CodeVersion         = "version_not_supported"
 	CodeUnauthenticated = "unauthenticated"
+	CodeOTP             = "otp" // a one-time code is required or was wrong (401)
 	CodeForbidden       = "forbidden"
 	CodeHistoryReset    = "history_reset"
 	CodeOutOfOrder      = "out_of_order"

@@ -480,8 +480,10 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 	case errors.As(err, &ae):
 		he = &httpError{status: http.StatusBadRequest, code: CodeInvalid, text: ae.Text}
 		switch ae.Kind {
-		case account.KindUnauthenticated, account.KindOTP:
+		case account.KindUnauthenticated:
 			he.status, he.code = http.StatusUnauthorized, CodeUnauthenticated
+		case account.KindOTP:
+			he.status, he.code = http.StatusUnauthorized, CodeOTP
 		case account.KindForbidden:
 			he.status, he.code = http.StatusForbidden, CodeForbidden
 		}
