@@ -531,8 +531,10 @@ func notSettled(m *localstore.Mutation) error {
 		WithHint("run 'airt sync' to push it, or 'airt sync discard " + fmt.Sprint(m.Seq) + "' to drop it")
 }
 
-// reopenStore opens the store again (after openStore set up the keyring),
-// for the caller to close: the sync engine's per-transaction opener.
+// reopenStore opens the store file, for the caller to close. openStore
+// uses it once per command; the sync engine uses it for each short
+// transaction, after openStore has set up the keyring, so the store is not
+// locked while it waits on the network.
 func (c *cli) reopenStore() (*localstore.Store, error) {
 	path, err := c.storePath()
 	if err != nil {
