@@ -7,7 +7,7 @@ package localstore
 
 // SchemaVersion is the layout version written to meta/schema_version. Open
 // migrates older stores forward (migrations, below) and refuses newer ones.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 var (
 	// bucketMeta holds store-wide values:
@@ -30,6 +30,11 @@ var (
 	// active or disabled users never scans the other kind:
 	//   'a'|'d' + created (8 bytes, unix nanoseconds) + lower-cased username -> uuid
 	bucketOrder = []byte("idx_order")
+
+	// bucketOrderChunks is the rank index over bucketOrder (rank.go): first
+	// order key of a chunk (or the sentinel "a" / "d") -> number of order
+	// keys in the chunk (4 bytes). Added in schema 2.
+	bucketOrderChunks = []byte("idx_order_chunks")
 
 	// bucketSuperUsers: uuid -> empty, for every enabled super user (the
 	// last-super-user guard counts it).
@@ -54,7 +59,7 @@ var (
 )
 
 var allBuckets = [][]byte{
-	bucketMeta, bucketUsers, bucketByUsername, bucketByEmail, bucketOrder,
+	bucketMeta, bucketUsers, bucketByUsername, bucketByEmail, bucketOrder, bucketOrderChunks,
 	bucketSuperUsers, bucketOutbox, bucketSessions, bucketSMS,
 }
 
