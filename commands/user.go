@@ -16,6 +16,8 @@ func registerUser(c *cli) {
 	registerUserDisableEnable(c, user)
 	registerUserLs(c, user)
 	registerUserUpdate(c, user)
+	registerUserImport(c, user)
+	registerUserExport(c, user)
 }
 
 // otpFlag is the --otp option of the changing commands.
