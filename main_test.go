@@ -14,6 +14,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/airt/airt/commands"
+	"github.com/airt/airt/localstore"
 	"github.com/airt/airt/otp"
 )
 
@@ -63,6 +64,7 @@ func scriptParams(dir string) testscript.Params {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"totp":     cmdTOTP,
 			"exitcode": cmdExitCode,
+			"outbox":   cmdOutbox,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
@@ -129,4 +131,32 @@ func systemKeyringAvailable() bool {
 		return false
 	}
 	return strings.Contains(string(out), "boolean true")
+}
+
+// ---- bulk (import/export) test commands ----
+
+// cmdOutbox: outbox STORE prints the store's queued mutations, one per
+// line: "seq op target actor" (actor "-" when none), then "N queued".
+// Import tests use it to show what was queued, and that a re-run queued
+// nothing.
+func cmdOutbox(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: outbox STORE")
+	}
+	s, err := localstore.Open(ts.MkAbs(args[0]), localstore.Options{LockTimeout: time.Second})
+	ts.Check(err)
+	defer s.Close()
+	n := 0
+	ts.Check(s.View(func(tx *localstore.Tx) error {
+		return tx.Outbox(0, false, func(m *localstore.Mutation) error {
+			n++
+			actor := m.Actor
+			if actor == "" {
+				actor = "-"
+			}
+			fmt.Fprintf(ts.Stdout(), "%d %s %s %s\n", m.Seq, m.Op, m.Target, actor)
+			return nil
+		})
+	}))
+	fmt.Fprintf(ts.Stdout(), "%d queued\n", n)
 }

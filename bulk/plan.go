@@ -75,8 +75,11 @@ type Checker struct {
 	rows                     int
 	firstLine                int
 	Counts                   [4]int
-	// Bad counts failed rows.
-	Bad int
+	// Bad counts failed rows, Conflicts those of them that name an
+	// existing user under the Fail policy.
+	Bad, Conflicts int
+	// Header is set when the file's header (CSV) is bad: no row was read.
+	Header bool
 }
 
 // NewChecker returns a Checker for one pass over a file.
@@ -94,6 +97,9 @@ func (c *Checker) Check(tx *localstore.Tx, row *Row, readErr error) Decision {
 	c.Counts[d.Action]++
 	if d.Action == ActFail {
 		c.Bad++
+		if c.Policy == Fail && d.Target != nil {
+			c.Conflicts++
+		}
 	}
 	return d
 }
@@ -104,13 +110,21 @@ func (c *Checker) check(tx *localstore.Tx, row *Row, readErr error) Decision {
 		if !errors.As(readErr, &re) {
 			return Decision{Row: row, Action: ActFail, Problems: []string{readErr.Error()}}
 		}
-		if row == nil {
-			row = &Row{Line: re.Line}
-		}
 		if c.rows == 1 && c.firstLine == 0 {
 			c.firstLine = re.Line
 		}
-		return Decision{Row: row, Action: ActFail, Problems: re.Problems}
+		problems := re.Problems
+		if re.Header {
+			c.Header = true
+		}
+		if row == nil {
+			row = &Row{Line: re.Line}
+		} else {
+			// The values that could be read are checked too, so that
+			// one run reports everything wrong with the row.
+			problems = append(problems, ValidateRow(row)...)
+		}
+		return Decision{Row: row, Action: ActFail, Problems: problems}
 	}
 	if c.firstLine == 0 {
 		c.firstLine = row.Line
@@ -166,23 +180,23 @@ func ValidateRow(row *Row) []string {
 	if row.Username == "" && row.Email == "" && row.UUID == "" {
 		return []string{"the row has no username, email or uuid"}
 	}
+	// An empty cell is a value not given: a new user needs it (Decide
+	// says so), an update leaves it as it is.
 	if row.Username != "" {
 		add(account.ValidateUsername(row.Username))
-	} else if row.Has(colUsername) {
-		add(account.ValidateUsername(""))
 	}
-	if row.Has(colFirstName) {
+	if row.FirstName != "" {
 		add(account.ValidateName(colFirstName, row.FirstName))
 	}
-	if row.Has(colLastName) {
+	if row.LastName != "" {
 		add(account.ValidateName(colLastName, row.LastName))
 	}
-	if row.Email != "" || row.Has(colEmail) {
+	if row.Email != "" {
 		if err := account.ValidateEmail(row.Email); err != nil {
 			problems = append(problems, fmt.Sprintf("email %q: not an email address like alice@example.com", row.Email))
 		}
 	}
-	if row.Has(colSubscription) {
+	if row.SubscriptionType != "" {
 		add(account.ValidateSubscription(row.SubscriptionType))
 	}
 	if row.Phone != "" {
@@ -258,7 +272,11 @@ func (c *Checker) Decide(tx *localstore.Tx, row *Row) Decision {
 	}
 	switch c.Policy {
 	case Skip:
-		return Decision{Row: row, Action: ActSkip, Target: target.u, Detail: "exists"}
+		detail := "exists"
+		if row.Username != target.u.Username {
+			detail = "exists as " + target.u.Username
+		}
+		return Decision{Row: row, Action: ActSkip, Target: target.u, Detail: detail}
 	case Update:
 		return c.decideUpdate(row, target.u)
 	}
@@ -287,7 +305,11 @@ func (c *Checker) decideCreate(row *Row) Decision {
 	if problems != nil {
 		return Decision{Row: row, Action: ActFail, Problems: problems}
 	}
-	return Decision{Row: row, Action: ActCreate}
+	d := Decision{Row: row, Action: ActCreate}
+	if row.Disabled {
+		d.Detail = "disabled"
+	}
+	return d
 }
 
 // decideUpdate computes the user.update of an existing user. Columns that

@@ -137,6 +137,8 @@ func (r *Row) Has(column string) bool { return r.set&columnBit[column] != 0 }
 type RowError struct {
 	Line     int
 	Problems []string
+	// Header is set for a bad CSV header (NewReader): no row can be read.
+	Header bool
 }
 
 func (e *RowError) Error() string {
@@ -178,10 +180,15 @@ func NewReader(r io.Reader, f Format) (*Reader, error) {
 		rd.cr.ReuseRecord = true
 		hdr, err := rd.cr.Read()
 		if err == io.EOF {
-			return nil, &RowError{Line: 1, Problems: []string{"the file is empty: a CSV import needs a header row such as " + exampleHeader}}
+			return nil, &RowError{Line: 1, Header: true, Problems: []string{"the file is empty: a CSV import needs a header row such as " + exampleHeader}}
 		}
 		if err != nil {
-			return nil, csvError(err)
+			err = csvError(err)
+			var re *RowError
+			if errors.As(err, &re) {
+				re.Header = true
+			}
+			return nil, err
 		}
 		rd.header = make([]string, len(hdr))
 		var problems []string
@@ -201,7 +208,7 @@ func NewReader(r io.Reader, f Format) (*Reader, error) {
 			problems = append(problems, "the header names none of username, email, uuid: is the first row a header such as "+exampleHeader+"?")
 		}
 		if problems != nil {
-			return nil, &RowError{Line: 1, Problems: problems}
+			return nil, &RowError{Line: 1, Header: true, Problems: problems}
 		}
 		return rd, nil
 	}
@@ -306,6 +313,9 @@ var errTooLong = errors.New("line too long")
 func (r *Reader) decodeJSON(b []byte) (*Row, error) {
 	row := &Row{Line: r.line}
 	var obj map[string]json.RawMessage
+	if t := bytes.TrimSpace(b); t[0] != '{' {
+		return nil, &RowError{Line: r.line, Problems: []string{fmt.Sprintf("not a JSON object: the line starts with %q", truncate(string(t), 20))}}
+	}
 	if err := json.Unmarshal(b, &obj); err != nil {
 		return nil, &RowError{Line: r.line, Problems: []string{"not a JSON object: " + jsonProblem(err)}}
 	}
@@ -342,7 +352,6 @@ func jsonProblem(err error) string {
 // setColumn stores one value: text (CSV) or raw (JSON, when non-nil). It
 // returns a problem, or "".
 func (row *Row) setColumn(col, text string, raw json.RawMessage) string {
-	row.set |= columnBit[col]
 	isBool := col == colSuperUser || col == colDisabled || col == colMFA || col == colPhoneVerified
 	if raw != nil {
 		raw = bytes.TrimSpace(raw)
@@ -361,6 +370,7 @@ func (row *Row) setColumn(col, text string, raw json.RawMessage) string {
 			}
 		}
 	}
+	row.set |= columnBit[col]
 	switch col {
 	case colUsername:
 		row.Username = text

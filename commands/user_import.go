@@ -122,6 +122,10 @@ func (u *userImport) run() error {
 	if err != nil {
 		return err
 	}
+	if checker.Header {
+		return account.Errorf(account.KindInvalid, "%s: the header row is bad", name).WithHint(
+			"the first row names the columns, such as username,first_name,last_name,email,password,subscription_type")
+	}
 	total := checker.Counts[bulk.ActCreate] + checker.Counts[bulk.ActUpdate] + checker.Counts[bulk.ActSkip] + checker.Bad
 	c.debugf("pass 1: %d rows checked in %s", total, time.Since(start).Round(time.Millisecond))
 
@@ -143,12 +147,12 @@ func (u *userImport) run() error {
 		fmt.Fprintf(c.env.Stderr, "dry run: %d would be created, %d updated, %d skipped, %d failed; nothing was changed\n",
 			checker.Counts[bulk.ActCreate], checker.Counts[bulk.ActUpdate], checker.Counts[bulk.ActSkip], checker.Bad)
 		if checker.Bad > 0 {
-			return u.badRows(name, checker.Bad, total)
+			return u.badRows(name, checker, total)
 		}
 		return nil
 	}
 	if checker.Bad > 0 {
-		return u.badRows(name, checker.Bad, total)
+		return u.badRows(name, checker, total)
 	}
 
 	// Pass 2: apply, chunk by chunk.
@@ -204,12 +208,12 @@ func (u *userImport) emit(out *bulk.ResultWriter, r bulk.Result) error {
 	return out.Write(r)
 }
 
-func (u *userImport) badRows(name string, bad, total int) error {
+func (u *userImport) badRows(name string, c *bulk.Checker, total int) error {
 	hint := "fix the rows above and run the import again; nothing was changed"
-	if u.onConflict == "fail" {
-		hint += " (rows naming existing users need --on-conflict skip or update)"
+	if c.Conflicts > 0 {
+		hint = "nothing was changed; to import the other rows, pass --on-conflict skip (or update)"
 	}
-	return account.Errorf(account.KindInvalid, "%s: %d of %d rows are bad", name, bad, total).WithHint(hint)
+	return account.Errorf(account.KindInvalid, "%s: %d of %d rows are bad", name, c.Bad, total).WithHint(hint)
 }
 
 // eachRow reads the source from its start and calls fn for every row (and
