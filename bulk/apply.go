@@ -89,11 +89,7 @@ func (im *Importer) Run(r *Reader) error {
 					Err: fmt.Errorf("the file changed since it was checked: %w", err)}
 				break
 			}
-			if problems := ValidateRow(row); problems != nil {
-				readErr = &ApplyError{Line: row.Line, Committed: committed,
-					Err: fmt.Errorf("the file changed since it was checked: %s", problems[0])}
-				break
-			}
+			// Pass 1 validated the row; Tx.Apply checks every rule again.
 			rows = append(rows, row)
 		}
 		if len(rows) == 0 {

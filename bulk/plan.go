@@ -328,8 +328,14 @@ func (c *Checker) decideUpdate(row *Row, u *account.User) Decision {
 	if row.Has(colSuperUser) && row.SuperUser != u.SuperUser {
 		fixed(colSuperUser, fmt.Sprint(u.SuperUser), fmt.Sprint(row.SuperUser))
 	}
-	if row.Has(colPhone) && row.Phone != u.Phone {
-		fixed(colPhone, u.Phone, row.Phone)
+	if row.Has(colPhone) {
+		phone := row.Phone
+		if p, err := account.NormalizePhone(phone); err == nil {
+			phone = p // pass 2 does not run ValidateRow
+		}
+		if phone != u.Phone {
+			fixed(colPhone, u.Phone, phone)
+		}
 	}
 	if row.Has(colDisabled) && row.Disabled != u.Disabled {
 		problems = append(problems, fmt.Sprintf("disabled is %t in the file but %t in the store: use 'airt user enable' or 'airt user disable'", row.Disabled, u.Disabled))
