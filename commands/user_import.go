@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
@@ -196,6 +197,12 @@ func (u *userImport) run() error {
 		return err
 	}
 	c.debugf("pass 2: %d rows applied in %s", total, time.Since(start).Round(time.Millisecond))
+	if c.debug {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		c.debugf("memory: Go runtime %d MiB from the OS (heap %d MiB), %d GC cycles; the store's mmap is not counted",
+			ms.Sys>>20, ms.HeapSys>>20, ms.NumGC)
+	}
 	fmt.Fprintf(c.env.Stderr, "import: %d created, %d updated, %d skipped\n",
 		counts[bulk.ActCreate], counts[bulk.ActUpdate], counts[bulk.ActSkip])
 	return nil
