@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/airt/airt/commands"
 	"github.com/airt/airt/localstore"
@@ -64,7 +65,12 @@ func scriptParams(dir string) testscript.Params {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"totp":     cmdTOTP,
 			"exitcode": cmdExitCode,
-			"outbox":   cmdOutbox,
+			"holdlock": cmdHoldLock,
+			// one-time code flows (otpcmds_test.go)
+			"interact": cmdInteract,
+			"smscode":  cmdSMSCode,
+			// bulk import/export
+			"outbox": cmdOutbox,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
@@ -131,6 +137,17 @@ func systemKeyringAvailable() bool {
 		return false
 	}
 	return strings.Contains(string(out), "boolean true")
+}
+
+// cmdHoldLock: holdlock FILE opens the bbolt store FILE and keeps it open
+// (and so locked) until the script ends, like a long-running airt would.
+func cmdHoldLock(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: holdlock FILE")
+	}
+	db, err := bolt.Open(ts.MkAbs(args[0]), 0o600, &bolt.Options{Timeout: 5 * time.Second})
+	ts.Check(err)
+	ts.Defer(func() { db.Close() })
 }
 
 // ---- bulk (import/export) test commands ----

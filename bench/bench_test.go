@@ -102,7 +102,7 @@ func BenchmarkImportHashes(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		s, err := localstore.Open(filepath.Join(b.TempDir(), "airt.db"), localstore.Options{
-			Key: func(string) ([]byte, error) { return key, nil }})
+			Key: func(string, bool) ([]byte, error) { return key, nil }})
 		if err != nil {
 			b.Fatal(err)
 		}

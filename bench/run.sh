@@ -156,7 +156,54 @@ section_sync() {
 		record sync.pending NA 0
 		return 0
 	fi
-	"$ROOT/bench/sync.sh" "$AIRT" "$WORK" "$OUT"
+	local pids=()
+	# serve DB NAME: starts `airt server` on DB, sets $URL.
+	serve() {
+		rm -f "$WORK/$2.addr"
+		"$AIRT" --db "$1" server --listen 127.0.0.1:0 --addr-file "$WORK/$2.addr" 2>"$WORK/$2.log" &
+		pids+=($!)
+		for _ in $(seq 1 300); do [ -s "$WORK/$2.addr" ] && break; sleep 0.1; done
+		URL=$(cat "$WORK/$2.addr")
+	}
+	login() { AIRT_DB=$1 "$AIRT" token -s "$URL" -u admin -p 'admin password' -q >/dev/null; }
+
+	# 1. 10,000 queued changes (an import of password_hash rows) pushed to
+	# a server of one user, then pulled by a second store.
+	local srv=$WORK/sync/srv.db a=$WORK/sync/a.db b=$WORK/sync/b.db
+	mkdir -p "$WORK/sync"
+	AIRT_DB=$srv "$AIRT" user create -un admin -fn Ada -ln Admin -e admin@example.com -p 'admin password' -st large -su -q >/dev/null
+	serve "$srv" srv
+	login "$a"
+	"$GEN" -n 10000 -hash -no-admin >"$WORK/sync-10000.csv"
+	AIRT_DB=$a "$AIRT" user import -q "$WORK/sync-10000.csv" 2>/dev/null
+	bench sync.push.10000 1 "" "AIRT_DB=$a $AIRT sync"
+	login "$b"
+	bench sync.pull.10000 1 "" "AIRT_DB=$b $AIRT sync"
+
+	# 2. A server of 100,000 users (imported offline into its store, then
+	# served); a store that pulled them all pulls 10 new changes, each run
+	# after another store pushed 10 new users (untimed).
+	local big=$WORK/sync/big.db c=$WORK/sync/c.db d=$WORK/sync/d.db
+	"$GEN" -n 100000 -hash >"$WORK/sync-100000.csv"
+	AIRT_DB=$big "$AIRT" user import -q "$WORK/sync-100000.csv" 2>/dev/null
+	serve "$big" big
+	login "$c"
+	bench sync.pull.100000 1 "" "AIRT_DB=$c $AIRT sync"
+	login "$d"
+	echo 0 >"$WORK/sync-next"
+	cat >"$WORK/sync-10-more.sh" <<-SH
+		#!/usr/bin/env bash
+		set -e
+		n=\$(cat $WORK/sync-next); echo \$((n + 10)) >$WORK/sync-next
+		$GEN -n 10 -hash -no-admin -start \$((200000 + n)) >$WORK/sync-10.csv
+		AIRT_DB=$d $AIRT user import -q $WORK/sync-10.csv 2>/dev/null
+		AIRT_DB=$d $AIRT sync >/dev/null
+	SH
+	chmod +x "$WORK/sync-10-more.sh"
+	bench sync.pull10.of100000 "${SYNC_RUNS:-10}" "$WORK/sync-10-more.sh" "AIRT_DB=$c $AIRT sync"
+	bench sync.nothing.of100000 "$RUNS" "" "AIRT_DB=$c $AIRT sync"
+	kill "${pids[@]}" 2>/dev/null || true
+	wait "${pids[@]}" 2>/dev/null || true
 }
 
 sections=("$@")

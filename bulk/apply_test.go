@@ -16,7 +16,7 @@ func newTestStore(t *testing.T) *localstore.Store {
 	now := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
 	key := make([]byte, 32)
 	s, err := localstore.Open(filepath.Join(t.TempDir(), "airt.db"), localstore.Options{
-		Now: func() time.Time { return now }, Key: func(string) ([]byte, error) { return key, nil }})
+		Now: func() time.Time { return now }, Key: func(string, bool) ([]byte, error) { return key, nil }})
 	if err != nil {
 		t.Fatal(err)
 	}

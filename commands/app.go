@@ -5,14 +5,19 @@
 package commands
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"os"
+	"regexp"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
 	"golang.org/x/term"
+
+	"github.com/airt/airt/localstore"
 )
 
 // Version is the airt version, set at build time with -ldflags.
@@ -29,12 +34,17 @@ type Env struct {
 	// StdinTerminal / StdoutTerminal report whether those streams are
 	// terminals (prompts only on a terminal; no escape codes off one).
 	StdinTerminal, StdoutTerminal, StderrTerminal bool
-	// ReadPassword reads a line from the terminal without echo.
+	// ReadPassword reads a line from the terminal without echo; nil reads a
+	// plain line from Stdin (tests).
 	ReadPassword func() (string, error)
 }
 
+// newUserUUID gives a new user's uuid (random; see TestHooks).
+var newUserUUID = func(string) string { return localstore.NewUUID() }
+
 // TestHooks is set only by the test binary (main_test.go). It lets the
-// environment freeze the clock (AIRT_NOW) and cheapen password hashing; the
+// environment freeze the clock (AIRT_NOW) and makes new uuids derive from
+// the username; the
 // shipped binary never reads those variables.
 var TestHooks bool
 
@@ -53,10 +63,24 @@ func OSEnv() *Env {
 		},
 	}
 	if TestHooks {
+		// Golden files need stable uuids: derive them from the username.
+		newUserUUID = func(username string) string {
+			h := sha256.Sum256([]byte(strings.ToLower(username)))
+			h[6] = h[6]&0x0f | 0x40
+			h[8] = h[8]&0x3f | 0x80
+			return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+		}
 		if at := os.Getenv("AIRT_NOW"); at != "" {
 			if t, err := time.Parse(time.RFC3339, at); err == nil {
 				env.Now = func() time.Time { return t }
 			}
+		}
+		// AIRT_TEST_TTY=1 makes the test binary treat stdin as a terminal
+		// (prompts instead of "OTP is required"), reading hidden answers as
+		// plain lines, so testscript can drive the interactive flows.
+		if os.Getenv("AIRT_TEST_TTY") == "1" {
+			env.StdinTerminal = true
+			env.ReadPassword = nil
 		}
 	}
 	return env
@@ -122,8 +146,18 @@ func Run(args []string, env *Env) (code int) {
 	return c.report(err)
 }
 
+// requiredFlags matches kingpin's missing-flags error, whose list comes out
+// of a map in random order.
+var requiredFlags = regexp.MustCompile(`^required flag\(s\) (.*) not provided$`)
+
 func (c *cli) usageError(args []string, err error) int {
-	fmt.Fprintf(c.env.Stderr, "Error: %s\n", err)
+	msg := err.Error()
+	if m := requiredFlags.FindStringSubmatch(msg); m != nil {
+		names := strings.Split(m[1], ", ")
+		sort.Strings(names)
+		msg = "required flag(s) " + strings.Join(names, ", ") + " not provided"
+	}
+	fmt.Fprintf(c.env.Stderr, "Error: %s\n", msg)
 	try := "airt --help"
 	if ctx, _ := c.app.ParseContext(rewriteLegacy(args)); ctx != nil && ctx.SelectedCommand != nil {
 		try = "airt " + ctx.SelectedCommand.FullCommand() + " --help"

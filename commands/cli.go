@@ -1,11 +1,13 @@
 package commands
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
@@ -28,6 +30,8 @@ type cli struct {
 
 	store *localstore.Store
 	creds credentials.Store
+	// stdin is the line reader shared by every prompt (prompt.go).
+	stdin *bufio.Reader
 }
 
 // Keyring entry names (per store, see credentials).
@@ -42,6 +46,7 @@ func newCLI(env *Env) *cli {
 		UsageWriter(env.Stdout).ErrorWriter(env.Stderr)
 	app.Terminate(func(code int) { panic(exitCode(code)) })
 	app.HelpFlag.Short('h')
+	app.UsageFuncs(map[string]any{"FlagsToTwoColumns": flagsToTwoColumns})
 	app.Version(Version)
 	app.Flag("db", "Path of the local store (default $XDG_DATA_HOME/airt/airt.db, else ~/.local/share/airt/airt.db).").
 		Envar("AIRT_DB").PlaceHolder("PATH").StringVar(&c.dbPath)
@@ -142,13 +147,14 @@ func (c *cli) close() {
 }
 
 // storeKey returns the per-store sealing key from the keyring, creating it on
-// first use.
-func (c *cli) storeKey(string) ([]byte, error) {
+// first use (create is true only while the store holds no sealed secret, and
+// the caller holds the store's write lock, so two processes never race).
+func (c *cli) storeKey(_ string, create bool) ([]byte, error) {
 	v, err := c.creds.Get(keyStoreKey)
 	if err == nil {
 		return decodeKey(v)
 	}
-	if !errors.Is(err, credentials.ErrNotFound) {
+	if !errors.Is(err, credentials.ErrNotFound) || !create {
 		return nil, err
 	}
 	k, err := otp.NewKey()
@@ -189,4 +195,37 @@ func (c *cli) caller(tx *localstore.Tx) (*account.User, error) {
 	}
 	c.debugf("acting as %s (%s), session from %s", u.Username, u.UUID, from)
 	return u, nil
+}
+
+// flagsToTwoColumns replaces kingpin's flag listing in help: it shows the
+// original's legacy spellings (-un, -fn, …) beside the long names and leaves
+// out kingpin's "--[no-]" prefix of boolean flags, which airt's users never
+// had (the negated forms still parse).
+func flagsToTwoColumns(flags []*kingpin.FlagModel) [][2]string {
+	legacyOf := map[string]string{}
+	for short, long := range legacyFlags {
+		legacyOf[strings.TrimPrefix(long, "--")] = short
+	}
+	var rows [][2]string
+	for _, f := range flags {
+		if f.Hidden {
+			continue
+		}
+		left := "    "
+		if f.Short != 0 {
+			left = fmt.Sprintf("-%c, ", f.Short)
+		}
+		if l, ok := legacyOf[f.Name]; ok {
+			left = l + ", "
+			if f.Short != 0 { // token and reset-password: -u is the original's too
+				left = fmt.Sprintf("-%c, %s, ", f.Short, l)
+			}
+		}
+		left += "--" + f.Name
+		if !f.IsBoolFlag() {
+			left += "=" + f.FormatPlaceHolder()
+		}
+		rows = append(rows, [2]string{left, f.HelpWithEnvar()})
+	}
+	return rows
 }

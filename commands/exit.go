@@ -44,11 +44,7 @@ func (c *cli) report(err error) int {
 		fmt.Fprintln(c.env.Stderr, fe.Error())
 		return ExitError
 	}
-	fmt.Fprintf(c.env.Stderr, "Error: %s\n", err)
-	var ae *account.Error
-	if errors.As(err, &ae) && ae.Hint != "" {
-		fmt.Fprintf(c.env.Stderr, "Hint: %s\n", ae.Hint)
-	}
+	c.printError(err)
 	switch account.KindOf(err) {
 	case account.KindUnauthenticated:
 		return ExitAuth
@@ -68,4 +64,13 @@ func decodeKey(s string) ([]byte, error) {
 		return nil, errors.New("store key in the keyring is damaged")
 	}
 	return k, nil
+}
+
+// printError prints err as "Error: <text>" and its hint line, on stderr.
+func (c *cli) printError(err error) {
+	fmt.Fprintf(c.env.Stderr, "Error: %s\n", err)
+	var ae *account.Error
+	if errors.As(err, &ae) && ae.Hint != "" {
+		fmt.Fprintf(c.env.Stderr, "Hint: %s\n", ae.Hint)
+	}
 }

@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 
-
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/credentials"
 	"github.com/airt/airt/localstore"
+	"github.com/airt/airt/otp"
 )
 
 // tokenCmd is `airt token`: log in and keep the session in the keyring.
@@ -23,7 +23,7 @@ func registerToken(c *cli) {
 	cmd := c.app.Command("token", "Log in: check the credentials against the local store, keep the session in the OS keyring and print the token.\n\nThe username and password default to AIRT_SERVICE_USERNAME and AIRT_SERVICE_PASSWORD.")
 	cmd.Flag("username", "Username (default $AIRT_SERVICE_USERNAME).").Short('u').PlaceHolder("TEXT").StringVar(&t.username)
 	cmd.Flag("password", "Password (default $AIRT_SERVICE_PASSWORD).").Short('p').PlaceHolder("TEXT").StringVar(&t.password)
-	cmd.Flag("otp", "Six-digit code from the authenticator app, for users with MFA.").PlaceHolder("TEXT").StringVar(&t.otp)
+	cmd.Flag("otp", "For users with MFA: the six-digit code from the authenticator app, or the OTP received by SMS. Without it, on a terminal, a menu offers both.").PlaceHolder("TEXT").StringVar(&t.otp)
 	cmd.Flag("server", "Log in to this airt server instead (remembered for airt sync).").Short('s').PlaceHolder("URL").StringVar(&t.server)
 	cmd.Flag("quiet", "Print only the token.").Short('q').BoolVar(&t.quiet)
 	c.action(cmd, t.run)
@@ -51,28 +51,36 @@ func (t *tokenCmd) run() error {
 	if t.server != "" {
 		return errors.New("logging in to a server (-s) is not available yet")
 	}
-	s, err := c.openStore()
+	var token string
+	var user *account.User
+	attempt := func(p proof) error {
+		return c.update(func(tx *localstore.Tx) error {
+			u, err := tx.UserByUsername(t.username)
+			if err != nil || !account.CheckPassword(u.PasswordHash, t.password) {
+				return account.ErrBadCredentials
+			}
+			if err := account.CheckActive(u); err != nil {
+				return err
+			}
+			user = u
+			if err := c.checkLoginOTP(tx, u, p); err != nil {
+				return err
+			}
+			token, err = tx.NewSession(u.UUID)
+			return err
+		})
+	}
+	err := attempt(proof{code: t.otp, totp: true, sms: otp.PurposeGetToken})
+	if t.otp == "" && c.env.StdinTerminal && errors.Is(err, account.ErrOTPRequired) {
+		// The original's menu (§1.6c): the authenticator app, or an SMS code
+		// to the user's verified phone.
+		c.printError(err)
+		err = c.codeMenu(otpMenu, totpPrompt, otpTries, user, otp.PurposeGetToken, attempt)
+	}
 	if err != nil {
 		return err
 	}
-	var token string
-	var user *account.User
-	err = s.Update(func(tx *localstore.Tx) error {
-		u, err := tx.UserByUsername(t.username)
-		if err != nil || !account.CheckPassword(u.PasswordHash, t.password) {
-			return account.ErrBadCredentials
-		}
-		if err := account.CheckActive(u); err != nil {
-			return err
-		}
-		if err := c.checkLoginOTP(tx, u, t.otp); err != nil {
-			return err
-		}
-		user = u
-		token, err = tx.NewSession(u.UUID)
-		return err
-	})
-	if err != nil {
+	if _, err := c.openStore(); err != nil { // reopened after a prompt
 		return err
 	}
 	if err := c.creds.Set(keySession, token); err != nil {
@@ -84,17 +92,24 @@ func (t *tokenCmd) run() error {
 		return nil
 	}
 	fmt.Fprintf(c.env.Stdout, "token: %s\n", token)
+	printPhoneNag(c.env.Stdout, user)
 	return nil
 }
 
-// checkLoginOTP checks the code of a user with MFA at login. Unlike the
-// changing commands, a non-MFA user passing --otp is refused with the
-// original's login text.
-func (c *cli) checkLoginOTP(tx *localstore.Tx, u *account.User, code string) error {
-	if !u.MFAActive() && code != "" {
-		return account.ErrBadCredentials
+// checkLoginOTP checks the one-time code of a user with MFA at login: their
+// TOTP code, or an SMS code sent for a login. Unlike the changing commands, a
+// non-MFA user passing --otp is refused with the original's login text.
+func (c *cli) checkLoginOTP(tx *localstore.Tx, u *account.User, p proof) error {
+	if !u.MFAActive() {
+		if p.code != "" {
+			return account.ErrBadCredentials
+		}
+		return nil
 	}
-	return c.checkCallerOTP(tx, u, code)
+	if p.code == "" {
+		return account.ErrOTPRequired
+	}
+	return c.checkProof(tx, u, u, p)
 }
 
 func (c *cli) logout() error {

@@ -24,9 +24,9 @@ func registerUserUpdate(c *cli, user *kingpin.CmdClause) {
 	track := func(name string) func(*kingpin.ParseContext) error {
 		return func(*kingpin.ParseContext) error { u.set[name] = true; return nil }
 	}
-	cmd.Flag("username", "New username for the user (also -un).").PlaceHolder("TEXT").Action(track("username")).StringVar(&u.username)
-	cmd.Flag("first_name", "New first name for the user (also -fn).").PlaceHolder("TEXT").Action(track("first_name")).StringVar(&u.firstName)
-	cmd.Flag("last_name", "New last name for the user (also -ln).").PlaceHolder("TEXT").Action(track("last_name")).StringVar(&u.lastName)
+	cmd.Flag("username", "New username for the user.").PlaceHolder("TEXT").Action(track("username")).StringVar(&u.username)
+	cmd.Flag("first_name", "New first name for the user.").PlaceHolder("TEXT").Action(track("first_name")).StringVar(&u.firstName)
+	cmd.Flag("last_name", "New last name for the user.").PlaceHolder("TEXT").Action(track("last_name")).StringVar(&u.lastName)
 	cmd.Flag("email", "New email for the user.").Short('e').PlaceHolder("TEXT").Action(track("email")).StringVar(&u.email)
 	otpFlag(cmd, &u.otp)
 	u.out.register(cmd, "Output user uuid only.")
@@ -51,12 +51,8 @@ func (u *userUpdate) run() error {
 	if u.set["email"] {
 		args.Email = &u.email
 	}
-	s, err := c.openStore()
-	if err != nil {
-		return err
-	}
 	var updated *account.User
-	err = s.Update(func(tx *localstore.Tx) error {
+	err := c.updateOTP(u.otp, func(tx *localstore.Tx, code string) error {
 		caller, err := c.caller(tx)
 		if err != nil {
 			return err
@@ -65,7 +61,7 @@ func (u *userUpdate) run() error {
 		if err != nil {
 			return err
 		}
-		if err := c.checkCallerOTP(tx, caller, u.otp); err != nil {
+		if err := c.checkCallerOTP(tx, caller, code); err != nil {
 			return err
 		}
 		if len(u.set) == 0 {
@@ -116,12 +112,9 @@ func (x *userSetDisabled) run() error {
 	if err := x.out.check(); err != nil {
 		return err
 	}
-	s, err := c.openStore()
-	if err != nil {
-		return err
-	}
 	var changed []account.User
-	err = s.Update(func(tx *localstore.Tx) error {
+	err := c.updateOTP(x.otp, func(tx *localstore.Tx, code string) error {
+		changed = nil
 		caller, err := c.caller(tx)
 		if err != nil {
 			return err
@@ -129,7 +122,7 @@ func (x *userSetDisabled) run() error {
 		if err := account.RequireSuperUser(caller); err != nil {
 			return err
 		}
-		if err := c.checkCallerOTP(tx, caller, x.otp); err != nil {
+		if err := c.checkCallerOTP(tx, caller, code); err != nil {
 			return err
 		}
 		seen := map[string]bool{}

@@ -11,24 +11,24 @@ import (
 
 // userCreate is `airt user create`.
 type userCreate struct {
-	c                                                *cli
-	username, firstName, lastName, email, password   string
-	subscription, phone, otp                         string
-	superUser                                        bool
-	out                                              outputFlags
+	c                                              *cli
+	username, firstName, lastName, email, password string
+	subscription, phone, otp                       string
+	superUser                                      bool
+	out                                            outputFlags
 }
 
 func registerUserCreate(c *cli, user *kingpin.CmdClause) {
 	u := &userCreate{c: c}
 	cmd := user.Command("create", "Create a new user.\n\nThe very first user of an empty store is created without a login and must be a super user (-su).\n\nExample: airt user create -un alice -fn Alice -ln Liddell -e alice@example.com -p 'long password' -st small")
-	cmd.Flag("username", "The username for the new user (also -un).").Required().PlaceHolder("TEXT").StringVar(&u.username)
-	cmd.Flag("first_name", "The first name for the new user (also -fn).").Required().PlaceHolder("TEXT").StringVar(&u.firstName)
-	cmd.Flag("last_name", "The last name for the new user (also -ln).").Required().PlaceHolder("TEXT").StringVar(&u.lastName)
+	cmd.Flag("username", "The username for the new user.").Required().PlaceHolder("TEXT").StringVar(&u.username)
+	cmd.Flag("first_name", "The first name for the new user.").Required().PlaceHolder("TEXT").StringVar(&u.firstName)
+	cmd.Flag("last_name", "The last name for the new user.").Required().PlaceHolder("TEXT").StringVar(&u.lastName)
 	cmd.Flag("email", "The email for the new user.").Short('e').Required().PlaceHolder("TEXT").StringVar(&u.email)
 	cmd.Flag("password", "The password for the new user (at least 8 characters).").Short('p').Required().PlaceHolder("TEXT").StringVar(&u.password)
-	cmd.Flag("subscription_type", "User subscription type: small, medium or large (also -st).").Required().PlaceHolder("TEXT").StringVar(&u.subscription)
-	cmd.Flag("super_user", "Give the new user super user privileges (also -su).").BoolVar(&u.superUser)
-	cmd.Flag("phone_number", "Phone number with its country code, e.g. 440123456789, +44 0123456789 or (+44) 012 345 6789; stored as E.164 (also -ph).").PlaceHolder("TEXT").StringVar(&u.phone)
+	cmd.Flag("subscription_type", "User subscription type: small, medium or large.").Required().PlaceHolder("TEXT").StringVar(&u.subscription)
+	cmd.Flag("super_user", "Give the new user super user privileges.").BoolVar(&u.superUser)
+	cmd.Flag("phone_number", "Phone number with its country code, e.g. 440123456789, +44 0123456789 or (+44) 012 345 6789; stored as E.164.").PlaceHolder("TEXT").StringVar(&u.phone)
 	otpFlag(cmd, &u.otp)
 	u.out.register(cmd, "Output user uuid only.")
 	c.action(cmd, u.run)
@@ -62,11 +62,7 @@ func (u *userCreate) run() error {
 		return err
 	}
 	c.debugf("password hashed in %s", time.Since(start).Round(time.Millisecond))
-	s, err := c.openStore()
-	if err != nil {
-		return err
-	}
-	m := &localstore.Mutation{Op: localstore.OpCreate, Target: localstore.NewUUID(), Args: localstore.Args{
+	m := &localstore.Mutation{Op: localstore.OpCreate, Target: newUserUUID(u.username), Args: localstore.Args{
 		Username: &u.username, Email: &u.email, FirstName: &u.firstName, LastName: &u.lastName,
 		SubscriptionType: &u.subscription, SuperUser: localstore.Bool(u.superUser),
 		Secrets: localstore.Secrets{PasswordHash: hash},
@@ -75,14 +71,14 @@ func (u *userCreate) run() error {
 		m.Args.Phone = &u.phone
 	}
 	var created *account.User
-	err = s.Update(func(tx *localstore.Tx) error {
+	err = c.updateOTP(u.otp, func(tx *localstore.Tx, code string) error {
 		var caller *account.User
 		if tx.HasUsers() {
 			var err error
 			if caller, err = c.caller(tx); err != nil {
 				return err
 			}
-			if err := c.checkCallerOTP(tx, caller, u.otp); err != nil {
+			if err := c.checkCallerOTP(tx, caller, code); err != nil {
 				return err
 			}
 		} else {

@@ -14,6 +14,7 @@ var (
 	//   schema_version -> decimal string
 	//   store_id       -> random 128-bit hex id of this store (keys the keyring entries and the sync device)
 	//   created        -> RFC 3339 time the store was created
+	//   key_check      -> a fixed text sealed with the store key (see Tx.Key)
 	bucketMeta = []byte("meta")
 
 	// bucketUsers: user uuid -> account.User (secrets sealed or hashed).
@@ -43,8 +44,9 @@ var (
 	// itself lives only in the keyring (or the caller's AIRT_SERVICE_TOKEN).
 	bucketSessions = []byte("sessions")
 
-	// bucketSMS: user uuid + "/" + purpose -> otp.SMSChallenge-like record
-	// (the code only as a salted hash).
+	// bucketSMS: user uuid + "/" + purpose -> otp.SMSChallenge as JSON,
+	// sealed with the store key (additional data: the key). The code itself is
+	// kept only as a salted HMAC inside the sealed record (sms.go).
 	bucketSMS = []byte("sms")
 )
 
@@ -57,4 +59,5 @@ var (
 	keySchemaVersion = []byte("schema_version")
 	keyStoreID       = []byte("store_id")
 	keyCreated       = []byte("created")
+	keyKeyCheck      = []byte("key_check")
 )

@@ -21,6 +21,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/airt/airt/account"
+	"github.com/airt/airt/otp"
 )
 
 // DefaultLockTimeout is how long Open waits for another airt process to
@@ -38,8 +39,10 @@ type Options struct {
 	// Now is the clock (nil: time.Now). Tests freeze it.
 	Now func() time.Time
 	// Key returns the per-store sealing key; called lazily, only when a
-	// secret is sealed or opened. May be nil for work that touches none.
-	Key func(storeID string) ([]byte, error)
+	// secret is sealed or opened. With create it makes and keeps a new key
+	// when none exists; without, a missing key is an error. May be nil for
+	// work that touches no secret.
+	Key func(storeID string, create bool) ([]byte, error)
 	// NoSync skips fsync per commit (bulk import only; Close syncs).
 	NoSync bool
 }
@@ -50,7 +53,7 @@ type Store struct {
 	path string
 	id   string
 	now  func() time.Time
-	key  func(string) ([]byte, error)
+	key  func(string, bool) ([]byte, error)
 	// cachedKey is the key once fetched.
 	cachedKey []byte
 }
@@ -175,20 +178,49 @@ func (t *Tx) Now() time.Time { return t.s.Now() }
 // StoreID returns the id of the store.
 func (t *Tx) StoreID() string { return t.s.id }
 
-// Key returns the per-store sealing key.
-func (t *Tx) Key() ([]byte, error) { return t.s.Key() }
+// keyCheckText is sealed with the store key into meta/key_check the first
+// time a key is used, so that a later run can tell "this store has sealed
+// secrets and the keyring lost its key" from "no key yet".
+var keyCheckText = []byte("airt store key check")
 
-// Key returns the per-store sealing key, fetching it once.
-func (s *Store) Key() ([]byte, error) {
+// Key returns the per-store sealing key, fetching it once. The first use on a
+// store creates the key (in a writable transaction) and records a check
+// value; later uses verify the key against it, so a keyring that lost the key
+// (or a different keyring backend) is reported instead of silently sealing
+// new secrets with a new key.
+func (t *Tx) Key() ([]byte, error) {
+	s := t.s
 	if s.cachedKey != nil {
 		return s.cachedKey, nil
 	}
 	if s.key == nil {
 		return nil, errors.New("store key unavailable: no keyring configured")
 	}
-	k, err := s.key(s.id)
+	meta := t.tx.Bucket(bucketMeta)
+	check := clone(meta.Get(keyKeyCheck))
+	k, err := s.key(s.id, check == nil)
 	if err != nil {
+		if check != nil {
+			return nil, &account.Error{Kind: account.KindFailed,
+				Text: fmt.Sprintf("the key that seals this store's secrets is not in the keyring: %v", err),
+				Hint: "use the keyring (AIRT_KEYRING) where the store was created; without its key the store's TOTP secrets cannot be read"}
+		}
 		return nil, fmt.Errorf("store key: %w", err)
+	}
+	if check != nil {
+		if _, err := otp.Open(k, check, []byte(s.id)); err != nil {
+			return nil, &account.Error{Kind: account.KindFailed,
+				Text: "the store key in the keyring does not match this store",
+				Hint: "use the keyring (AIRT_KEYRING) where the store was created"}
+		}
+	} else if t.tx.Writable() {
+		sealed, err := otp.Seal(k, keyCheckText, []byte(s.id))
+		if err != nil {
+			return nil, err
+		}
+		if err := meta.Put(keyKeyCheck, sealed); err != nil {
+			return nil, err
+		}
 	}
 	s.cachedKey = k
 	return k, nil

@@ -31,6 +31,7 @@ const (
 	PurposeRegisterPhone = "register_phone_number"
 	PurposeResetPassword = "reset_password"
 	PurposeDisableMFA    = "disable_mfa"
+	PurposeGetToken      = "get_token"
 )
 
 // Errors of SMSChallenge.Check. The texts are the original service's.
@@ -143,6 +144,8 @@ func SMSMessage(code, purpose string) string {
 		what = "code to reset your password"
 	case PurposeDisableMFA:
 		what = "code to turn off multi-factor authentication"
+	case PurposeGetToken:
+		what = "code to log in"
 	}
 	return fmt.Sprintf("Your airt %s is %s. It expires in %d minutes. Do not share it.",
 		what, code, int(SMSValidity/time.Minute))

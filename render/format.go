@@ -94,8 +94,13 @@ func ParseFormat(s string) (*Format, error) {
 	}
 	v, err := parsePyLiteral(s)
 	if err != nil {
-		if f := parseColumnList(s); f != nil {
+		f, bad := parseColumnList(s)
+		if f != nil {
 			return f, nil
+		}
+		if len(bad) > 0 && strings.Contains(s, ",") {
+			// Clearly meant as a column list: name the unknown columns.
+			return nil, invalidColumns(bad)
 		}
 		return nil, formatError("Not a valid python expression: " + s)
 	}
@@ -112,12 +117,7 @@ func ParseFormat(s string) (*Format, error) {
 		}
 	}
 	if len(bad) > 0 {
-		valid := make([]string, len(account.Columns))
-		for i, c := range account.Columns {
-			valid[i] = pyStrRepr(c, false)
-		}
-		return nil, formatError("The following columns are not valid: {" + strings.Join(bad, ", ") +
-			"}. Only the following columns are valid: {" + strings.Join(valid, ", ") + "}")
+		return nil, invalidColumns(bad)
 	}
 	f := &Format{}
 	for i, k := range v.keys {
@@ -142,22 +142,40 @@ func ParseFormat(s string) (*Format, error) {
 	return f, nil
 }
 
+// invalidColumns is the original's error for unknown columns; bad holds
+// their Python reprs.
+func invalidColumns(bad []string) *FormatError {
+	valid := make([]string, len(account.Columns))
+	for i, c := range account.Columns {
+		valid[i] = pyStrRepr(c, false)
+	}
+	return formatError("The following columns are not valid: {" + strings.Join(bad, ", ") +
+		"}. Only the following columns are valid: {" + strings.Join(valid, ", ") + "}")
+}
+
 // parseColumnList returns the Format for "col1,col2" when every name is a
-// column, else nil. Repeated names print once.
-func parseColumnList(s string) *Format {
+// column. Otherwise it returns nil and, when s has the shape of a column
+// list, the reprs of the names that are not columns. Repeated names print
+// once.
+func parseColumnList(s string) (*Format, []string) {
 	if !columnList.MatchString(s) {
-		return nil
+		return nil, nil
 	}
 	f := &Format{}
 	t, _ := parseTemplate("{}")
+	var bad []string
 	for _, name := range strings.Split(s, ",") {
 		name = strings.TrimSpace(name)
 		if !slices.Contains(account.Columns, name) {
-			return nil
+			bad = append(bad, pyStrRepr(name, false))
+			continue
 		}
 		if !slices.Contains(f.Columns(), name) {
 			f.fields = append(f.fields, formatField{column: name, template: "{}", tmpl: t})
 		}
 	}
-	return f
+	if bad != nil {
+		return nil, bad
+	}
+	return f, nil
 }

@@ -6,11 +6,4 @@ import "github.com/jedib0t/go-pretty/v6/table"
 // tabulate "plain": no borders, two spaces between columns, headers as
 // given), for tables that are not user tables, such as the per-row result
 // of `airt user import`.
-func PlainStyle() table.Style {
-	s := plainStyle()
-	if s.Box.MiddleVertical == "" {
-		// go-pretty separates columns with MiddleVertical.
-		s.Box.MiddleVertical = "  "
-	}
-	return s
-}
+func PlainStyle() table.Style { return plainStyle() }

@@ -104,7 +104,8 @@ func (p *pyParser) skipSpace() {
 		switch c := p.src[p.pos]; {
 		case c == ' ' || c == '\t' || c == '\f':
 			p.pos++
-		case c == '\\' && p.pos+1 < len(p.src) && p.src[p.pos+1] == '\n':
+		case c == '\\' && p.pos+2 < len(p.src) && p.src[p.pos+1] == '\n':
+			// A line continuation; at the very end it is an error (EOF).
 			p.pos += 2
 		case c == '#':
 			for p.pos < len(p.src) && p.src[p.pos] != '\n' {
@@ -391,8 +392,11 @@ func pyHashKey(v pyValue) (string, bool) {
 			if !ok {
 				return "", false
 			}
-			b.WriteString(strconv.Quote(h))
-			b.WriteByte(',')
+			// Length-prefixed, so nesting does not grow the key
+			// exponentially (as quoting would).
+			b.WriteString(strconv.Itoa(len(h)))
+			b.WriteByte(':')
+			b.WriteString(h)
 		}
 		return b.String() + ")", true
 	case pyList, pySet, pyDict:
@@ -739,13 +743,8 @@ func joinRepr(items []pyValue) string {
 // pyFloatRepr is Python's repr(float): the shortest round-trip digits, in
 // fixed notation when the exponent is in [-4, 16), with a ".0" when integral.
 func pyFloatRepr(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	case math.IsNaN(f):
-		return "nan"
+	if s, ok := pyNonFinite(f); ok {
+		return s
 	}
 	e := strconv.FormatFloat(f, 'e', -1, 64) // "-1.2345e+06"
 	mant, expStr, _ := strings.Cut(e, "e")
@@ -834,4 +833,17 @@ func pyBytesRepr(s string) string {
 	}
 	b.WriteByte(q)
 	return b.String()
+}
+
+// pyNonFinite spells the infinities and NaN as Python does.
+func pyNonFinite(f float64) (string, bool) {
+	switch {
+	case math.IsInf(f, 1):
+		return "inf", true
+	case math.IsInf(f, -1):
+		return "-inf", true
+	case math.IsNaN(f):
+		return "nan", true
+	}
+	return "", false
 }

@@ -257,7 +257,7 @@ func formulaStart(s string) bool {
 // (OWASP "CSV injection"). The scheme: a cell that matches ^'*[=+\-@\t\r]
 // (a formula character, possibly after apostrophes) gets one more leading
 // apostrophe; any other cell is unchanged. So "=1+1" becomes "'=1+1", and
-// "'=1+1" becomes "''=1+1", which keeps the mapping reversible.
+// "'=1+1" becomes "”=1+1", which keeps the mapping reversible.
 func NeutraliseCell(s string) string {
 	if formulaStart(s) {
 		return "'" + s

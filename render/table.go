@@ -38,7 +38,7 @@ const (
 func plainStyle() table.Style {
 	return table.Style{
 		Name:   "airt-plain",
-		Box:    table.BoxStyle{MiddleSeparator: "  "},
+		Box:    table.BoxStyle{MiddleVertical: "  ", MiddleSeparator: "  "},
 		Format: table.FormatOptions{Header: text.FormatDefault, Row: text.FormatDefault, Footer: text.FormatDefault},
 		Options: table.Options{
 			SeparateColumns: true,
@@ -207,7 +207,8 @@ func pyStrip(s string) string { return strings.TrimFunc(s, pyIsSpace) }
 // decimal digit into its ASCII digit. It reports false for any other
 // non-ASCII character.
 func asciiDigits(s string) (string, bool) {
-	s = pyStrip(s)
+	// int() and float() strip less than str.strip(): not U+001C..U+001F.
+	s = strings.TrimFunc(s, unicode.IsSpace)
 	var b strings.Builder
 	for _, r := range s {
 		switch {
@@ -280,13 +281,8 @@ func parsePyFloat(s string) (float64, bool) {
 
 // pyFormatG is Python's format(f, "g").
 func pyFormatG(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	case math.IsNaN(f):
-		return "nan"
+	if s, ok := pyNonFinite(f); ok {
+		return s
 	}
 	return strconv.FormatFloat(f, 'g', 6, 64)
 }

@@ -12,7 +12,11 @@ export AIRT_DB=$demo/airt.db AIRT_KEYRING=file HOME=$demo NO_COLOR=1
 run() {
   printf '\n$ airt'
   for a in "$@"; do
-    case $a in *[!A-Za-z0-9_.,@+=/:-]*) printf " '%s'" "$a" ;; *) printf ' %s' "$a" ;; esac
+    case $a in
+      *\'*) printf ' "%s"' "$a" ;;
+      *[!A-Za-z0-9_.,@+=/:-]*) printf " '%s'" "$a" ;;
+      *) printf ' %s' "$a" ;;
+    esac
   done
   printf '\n'
   "$airt" "$@"

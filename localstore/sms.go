@@ -1,0 +1,93 @@
+package localstore
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/airt/airt/account"
+	"github.com/airt/airt/otp"
+)
+
+// Pending SMS codes (bucketSMS) and the TOTP failure counter. Both are local
+// security state of this store, not changes to a user's record: they are not
+// mutations and never enter the outbox.
+
+// smsKey is the key of a user's pending challenge for purpose.
+func smsKey(uuid, purpose string) []byte { return []byte(uuid + "/" + purpose) }
+
+// PutSMSChallenge stores ch as the pending SMS code of user uuid for purpose,
+// replacing any previous one (only the latest code counts). The record is
+// sealed with the store key (additional data: the key), so the store file
+// shows neither the code's hash nor the phone number.
+func (t *Tx) PutSMSChallenge(uuid, purpose string, ch otp.SMSChallenge) error {
+	clear, err := json.Marshal(ch)
+	if err != nil {
+		return err
+	}
+	key, err := t.Key()
+	if err != nil {
+		return err
+	}
+	k := smsKey(uuid, purpose)
+	sealed, err := otp.Seal(key, clear, k)
+	if err != nil {
+		return fmt.Errorf("seal sms code: %w", err)
+	}
+	return t.tx.Bucket(bucketSMS).Put(k, sealed)
+}
+
+// SMSChallenge returns the pending SMS code of user uuid for purpose; ok is
+// false when none is pending.
+func (t *Tx) SMSChallenge(uuid, purpose string) (ch otp.SMSChallenge, ok bool, err error) {
+	k := smsKey(uuid, purpose)
+	v := t.tx.Bucket(bucketSMS).Get(k)
+	if v == nil {
+		return ch, false, nil
+	}
+	key, err := t.Key()
+	if err != nil {
+		return ch, false, err
+	}
+	clear, err := otp.Open(key, v, k)
+	if err != nil {
+		return ch, false, fmt.Errorf("pending sms code: %w", err)
+	}
+	if err := json.Unmarshal(clear, &ch); err != nil {
+		return ch, false, fmt.Errorf("decode pending sms code: %w", err)
+	}
+	return ch, true, nil
+}
+
+// DeleteSMSChallenge removes the pending SMS code of user uuid for purpose
+// (used up, or the flow starts over).
+func (t *Tx) DeleteSMSChallenge(uuid, purpose string) error {
+	return t.tx.Bucket(bucketSMS).Delete(smsKey(uuid, purpose))
+}
+
+// PutOTPAttempts stores the TOTP failure counter and lock-out of user uuid
+// (account.MFA.Failures / LockedUntil). It is written directly, not as a
+// mutation: the counter is this replica's defence against guessing and is
+// committed even when the command that checked the code fails. It does nothing
+// for a user without MFA.
+func (t *Tx) PutOTPAttempts(uuid string, a otp.Attempts) error {
+	u, err := t.User(uuid)
+	if err != nil {
+		return err
+	}
+	if u.MFA == nil {
+		return nil
+	}
+	old := *u
+	m := *u.MFA
+	m.Failures, m.LockedUntil = a.Failures, a.LockedUntil
+	u.MFA = &m
+	return t.PutUser(&old, u)
+}
+
+// OTPAttempts returns the TOTP failure state of u.
+func OTPAttempts(u *account.User) otp.Attempts {
+	if u.MFA == nil {
+		return otp.Attempts{}
+	}
+	return otp.Attempts{Failures: u.MFA.Failures, LockedUntil: u.MFA.LockedUntil}
+}
