@@ -157,7 +157,7 @@ func (u *userImport) run() error {
 	}
 
 	// Pass 2: apply, chunk by chunk.
-	r, err := src.reader(u.format)
+	r, err := src.reader()
 	if err != nil {
 		return err
 	}
@@ -226,7 +226,7 @@ func (u *userImport) badRows(name string, c *bulk.Checker, total int) error {
 // eachRow reads the source from its start and calls fn for every row (and
 // the header problems, as a row error on line 1).
 func (u *userImport) eachRow(src *importSource, fn func(*bulk.Row, error) error) error {
-	r, err := src.reader(u.format)
+	r, err := src.reader()
 	if err != nil {
 		var re *bulk.RowError
 		if errors.As(err, &re) {
@@ -305,7 +305,7 @@ func (u *userImport) openSource(storePath string) (*importSource, error) {
 }
 
 // reader returns a Reader of the file from its start.
-func (src *importSource) reader(string) (*bulk.Reader, error) {
+func (src *importSource) reader() (*bulk.Reader, error) {
 	if _, err := src.f.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
@@ -343,8 +343,7 @@ func (u *userImport) progress(total int) *importBar {
 
 func (b *importBar) stop() {
 	b.MarkAsDone()
-	time.Sleep(150 * time.Millisecond) // let the renderer draw the last state
-	b.pw.Stop()
+	b.pw.Stop() // the renderer draws the final state, then returns
 	for b.pw.IsRenderInProgress() {
 		time.Sleep(10 * time.Millisecond)
 	}
