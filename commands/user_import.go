@@ -31,9 +31,9 @@ type userImport struct {
 
 const importHelp = `Create (or update) users from a CSV or JSON Lines file, for bulk provisioning.
 
-The CSV header row (or each JSON object's keys) names the columns: username, first_name, last_name, email, subscription_type, password or password_hash (a bcrypt $2b$ or argon2id PHC hash, to migrate users without knowing their passwords), and optionally super_user, phone_number, uuid, created and disabled. is_mfa_active and is_phone_number_verified (in an export) are ignored. A file from 'airt user export' imports back unchanged.
+The CSV header row (or each JSON object's keys) names the columns: username, first_name, last_name, email, subscription_type, password or password_hash (a bcrypt $2b$ or argon2id PHC hash, to migrate users without knowing their passwords), and optionally super_user, phone_number, uuid, created and disabled. is_mfa_active and is_phone_number_verified (in an export) are ignored: a user proves those again. A file from 'airt user export' imports back unchanged, keeping uuid and created; into another store it needs a password or password_hash column, since an export carries no secret.
 
-Every row is checked first, and every bad row is reported as FILE:LINE: problem; then nothing is changed. Rows naming an existing user (by uuid, username or email, case-insensitively) are bad unless --on-conflict says otherwise; 'update' changes only username, email, first_name and last_name (never a password). Changes are committed in chunks of 500 users, each queued for 'airt sync' like 'airt user create'; passwords are hashed on all cores.
+Every row is checked first, and every bad row is reported as FILE:LINE: problem; then nothing is changed. Rows naming an existing user (by uuid, username or email, case-insensitively) are bad unless --on-conflict says otherwise; 'update' changes only username, email, first_name and last_name (never a password). Changes are committed in chunks of 500 users, each queued for 'airt sync' like 'airt user create'; passwords are hashed on all cores. The store stays locked for the whole import. A row with disabled true is created, then disabled. A caller with MFA passes --otp (not needed for --dry-run).
 
 It needs a super user, except on an empty store, where the first row must be a super user: it is created without a login and creates the others.
 
