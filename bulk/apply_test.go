@@ -171,3 +171,23 @@ func TestCheckerPolicies(t *testing.T) {
 		})
 	}
 }
+
+func TestKeySet(t *testing.T) {
+	var s keySet
+	for i := 1; i <= 5000; i++ {
+		if _, dup := s.add(uint64(i)*0x9e3779b97f4a7c15, i); dup {
+			t.Fatalf("key %d reported as a duplicate", i)
+		}
+	}
+	for _, i := range []int{1, 777, 5000} {
+		if line, dup := s.add(uint64(i)*0x9e3779b97f4a7c15, 9999); !dup || line != i {
+			t.Errorf("key %d: (%d, %t), want (%d, true)", i, line, dup, i)
+		}
+	}
+	if _, dup := s.add(0, 1); dup {
+		t.Error("hash 0 on first sight reported as a duplicate")
+	}
+	if line, dup := s.add(0, 2); !dup || line != 1 {
+		t.Errorf("hash 0 again: (%d, %t)", line, dup)
+	}
+}

@@ -58,10 +58,11 @@ type Decision struct {
 
 // Checker decides what to do with each row. Pass 1 of an import runs every
 // row through Check (rules, duplicates inside the file, the store); pass 2
-// calls Decide again in the writing transaction. The Checker keeps 8 bytes
-// per username, email and uuid of the file to find duplicates: a hash
-// collision (chance about n²/2⁶⁵, 1 in 10 million at a million rows) would
-// report a false duplicate, never miss a real one.
+// calls Decide again in the writing transaction. The Checker keeps a 64-bit
+// hash of each username, email and uuid of the file (about 16 bytes each,
+// see keySet) to find duplicates: a hash collision (chance about n²/2⁶⁵, 1 in
+// 10 million at a million rows) would report a false duplicate, never miss
+// a real one.
 type Checker struct {
 	Policy Policy
 	// Bootstrap is set when the store is empty: the first row creates the
@@ -70,7 +71,7 @@ type Checker struct {
 	Bootstrap bool
 
 	seed                     maphash.Seed
-	usernames, emails, uuids map[uint64]int
+	usernames, emails, uuids keySet
 	targets                  map[string]int
 	rows                     int
 	firstLine                int
@@ -85,7 +86,6 @@ type Checker struct {
 // NewChecker returns a Checker for one pass over a file.
 func NewChecker(policy Policy, bootstrap bool) *Checker {
 	return &Checker{Policy: policy, Bootstrap: bootstrap, seed: maphash.MakeSeed(),
-		usernames: map[uint64]int{}, emails: map[uint64]int{}, uuids: map[uint64]int{},
 		targets: map[string]int{}}
 }
 
@@ -151,17 +151,15 @@ func (c *Checker) duplicates(row *Row) []string {
 	var problems []string
 	for _, k := range []struct {
 		col, val string
-		seen     map[uint64]int
-	}{{colUsername, row.Username, c.usernames}, {colEmail, row.Email, c.emails}, {colUUID, row.UUID, c.uuids}} {
+		seen     *keySet
+	}{{colUsername, row.Username, &c.usernames}, {colEmail, row.Email, &c.emails}, {colUUID, row.UUID, &c.uuids}} {
 		if k.val == "" {
 			continue
 		}
 		h := maphash.String(c.seed, account.NormalizeKey(k.val))
-		if prev, ok := k.seen[h]; ok {
+		if prev, dup := k.seen.add(h, row.Line); dup {
 			problems = append(problems, fmt.Sprintf("%s %q is also on line %d", k.col, k.val, prev))
-			continue
 		}
-		k.seen[h] = row.Line
 	}
 	return problems
 }
