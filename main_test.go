@@ -14,6 +14,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/airt/airt/account"
 	"github.com/airt/airt/commands"
 	"github.com/airt/airt/localstore"
 	"github.com/airt/airt/otp"
@@ -65,7 +66,10 @@ func scriptParams(dir string) testscript.Params {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"totp":     cmdTOTP,
 			"exitcode": cmdExitCode,
-			"holdlock": cmdHoldLock,
+			// sync and server scripts (sync_*.txtar)
+			"waitserver":   cmdWaitServer,
+			"storesecrets": cmdStoreSecrets,
+			"holdlock":     cmdHoldLock,
 			// one-time code flows (otpcmds_test.go)
 			"interact": cmdInteract,
 			"smscode":  cmdSMSCode,
@@ -137,6 +141,53 @@ func systemKeyringAvailable() bool {
 		return false
 	}
 	return strings.Contains(string(out), "boolean true")
+}
+
+// ---- sync and server scripts -------------------------------------------
+
+// cmdWaitServer: waitserver ADDRFILE waits for `airt server --addr-file
+// ADDRFILE` (started in the background) to write its URL, then sets $SERVER
+// (the URL) and $SERVERADDR (host:port, to restart on the same port). The
+// wait is bounded; it polls, it asserts nothing about timing.
+func cmdWaitServer(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: waitserver ADDRFILE")
+	}
+	path := ts.MkAbs(args[0])
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
+			url := strings.TrimSpace(string(b))
+			ts.Setenv("SERVER", url)
+			ts.Setenv("SERVERADDR", strings.TrimPrefix(strings.TrimPrefix(url, "http://"), "https://"))
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("server did not write %s", path)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// cmdStoreSecrets: storesecrets DBFILE lists the users of a store (not in
+// use by another process) with whether their password hash and TOTP secret
+// are present: "username hash=yes|no mfa_secret=yes|no", in ls order. It
+// shows which secrets a sync brought into a store.
+func cmdStoreSecrets(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: storesecrets DBFILE")
+	}
+	s, err := localstore.Open(ts.MkAbs(args[0]), localstore.Options{LockTimeout: 5 * time.Second})
+	ts.Check(err)
+	defer s.Close()
+	yes := map[bool]string{true: "yes", false: "no"}
+	ts.Check(s.View(func(tx *localstore.Tx) error {
+		return tx.ForEachUser(func(u *account.User) error {
+			fmt.Fprintf(ts.Stdout(), "%s hash=%s mfa_secret=%s\n", u.Username, yes[u.PasswordHash != ""],
+				yes[u.MFA != nil && len(u.MFA.SealedSecret) > 0])
+			return nil
+		})
+	}))
 }
 
 // cmdHoldLock: holdlock FILE opens the bbolt store FILE and keeps it open

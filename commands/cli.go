@@ -57,6 +57,8 @@ func newCLI(env *Env) *cli {
 	// Commands, in the order help lists them.
 	registerToken(c)
 	registerUser(c)
+	registerSync(c)
+	registerServer(c)
 	return c
 }
 
@@ -112,21 +114,12 @@ func (c *cli) openStore() (*localstore.Store, error) {
 	if c.store != nil {
 		return c.store, nil
 	}
-	path, err := c.storePath()
-	if err != nil {
-		return nil, err
-	}
-	timeout, err := c.lockTimeout()
-	if err != nil {
-		return nil, err
-	}
 	start := time.Now()
-	s, err := localstore.Open(path, localstore.Options{
-		LockTimeout: timeout, Now: c.env.Now, Key: c.storeKey,
-	})
+	s, err := c.reopenStore()
 	if err != nil {
 		return nil, err
 	}
+	path := s.Path()
 	c.debugf("store %s (id %s) opened in %s", path, s.ID(), time.Since(start).Round(time.Microsecond))
 	c.store = s
 	c.creds, err = credentials.Open(credentials.Config{

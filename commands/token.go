@@ -49,7 +49,7 @@ func (t *tokenCmd) run() error {
 		return account.Errorf(account.KindUnauthenticated, "'The password is neither passed as parameter nor set in the environment variable AIRT_SERVICE_PASSWORD.'")
 	}
 	if t.server != "" {
-		return errors.New("logging in to a server (-s) is not available yet")
+		return t.serverLogin()
 	}
 	var token string
 	var user *account.User
@@ -117,8 +117,13 @@ func (c *cli) logout() error {
 	if err != nil {
 		return err
 	}
+	serverOut := c.serverLogout(s)
 	tok, err := c.creds.Get(keySession)
 	if errors.Is(err, credentials.ErrNotFound) {
+		if serverOut {
+			fmt.Fprintln(c.env.Stdout, "Logged out.")
+			return nil
+		}
 		fmt.Fprintln(c.env.Stdout, "Not logged in.")
 		return nil
 	}

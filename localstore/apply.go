@@ -263,3 +263,21 @@ func applyUpdate(u *account.User, a *Args) error {
 	}
 	return nil
 }
+
+// Authorize checks that actor may make a change of kind op to target (the
+// rules Apply enforces before it changes anything), without changing it. The
+// server uses it before answering a no-op mutation as applied.
+func (t *Tx) Authorize(actor, target *account.User, op Op) error {
+	if actor != nil {
+		if err := account.CheckActive(actor); err != nil {
+			return err
+		}
+	}
+	if op == OpCreate {
+		if actor == nil {
+			return account.ErrNotLoggedIn
+		}
+		return account.RequireSuperUser(actor)
+	}
+	return t.authorize(actor, target, op)
+}

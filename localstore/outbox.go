@@ -117,3 +117,18 @@ var ErrStop = fmt.Errorf("stop")
 
 // OutboxLen returns the number of queued mutations.
 func (t *Tx) OutboxLen() int { return t.tx.Bucket(bucketOutbox).Stats().KeyN }
+
+// OutboxSequence returns the last sequence number given to a mutation.
+func (t *Tx) OutboxSequence() uint64 { return t.tx.Bucket(bucketOutbox).Sequence() }
+
+// AdvanceOutboxSequence makes the next mutation's sequence number greater
+// than n (sync calls it when the server has processed numbers this store no
+// longer remembers giving: a store restored from an older copy must not reuse
+// them).
+func (t *Tx) AdvanceOutboxSequence(n uint64) error {
+	b := t.tx.Bucket(bucketOutbox)
+	if b.Sequence() >= n {
+		return nil
+	}
+	return b.SetSequence(n)
+}

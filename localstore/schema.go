@@ -7,7 +7,7 @@ package localstore
 
 // SchemaVersion is the layout version written to meta/schema_version. Open
 // migrates older stores forward (migrations, below) and refuses newer ones.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 var (
 	// bucketMeta holds store-wide values:
@@ -31,6 +31,11 @@ var (
 	//   'a'|'d' + created (8 bytes, unix nanoseconds) + lower-cased username -> uuid
 	bucketOrder = []byte("idx_order")
 
+	// bucketOrderChunks is the rank index over bucketOrder (rank.go): first
+	// order key of a chunk (or the sentinel "a" / "d") -> number of order
+	// keys in the chunk (4 bytes). Added in schema 2.
+	bucketOrderChunks = []byte("idx_order_chunks")
+
 	// bucketSuperUsers: uuid -> empty, for every enabled super user (the
 	// last-super-user guard counts it).
 	bucketSuperUsers = []byte("idx_super")
@@ -42,6 +47,9 @@ var (
 
 	// bucketSessions: hex SHA-256 of a session token -> Session. The token
 	// itself lives only in the keyring (or the caller's AIRT_SERVICE_TOKEN).
+	// On a server's store the same bucket holds the server tokens, so Apply
+	// revokes both kinds on disable and password reset. The sync package's
+	// own buckets (srv_*) are documented in sync/layout.go.
 	bucketSessions = []byte("sessions")
 
 	// bucketSMS: user uuid + "/" + purpose -> otp.SMSChallenge as JSON,
@@ -51,7 +59,7 @@ var (
 )
 
 var allBuckets = [][]byte{
-	bucketMeta, bucketUsers, bucketByUsername, bucketByEmail, bucketOrder,
+	bucketMeta, bucketUsers, bucketByUsername, bucketByEmail, bucketOrder, bucketOrderChunks,
 	bucketSuperUsers, bucketOutbox, bucketSessions, bucketSMS,
 }
 

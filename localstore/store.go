@@ -116,13 +116,17 @@ func (s *Store) init() error {
 				return err
 			}
 		}
-		return migrate(meta)
+		return migrate(tx)
 	})
 }
 
-// migrate brings the layout to SchemaVersion. Version 1 is the first layout,
-// so there is nothing to convert yet; later versions add steps here.
-func migrate(meta *bolt.Bucket) error {
+// migrate brings the layout to SchemaVersion, one step per version:
+//
+//	1 -> 2: build the rank index (bucketOrderChunks) from bucketOrder.
+//
+// A new store starts at version 0 and runs every step on empty buckets.
+func migrate(tx *bolt.Tx) error {
+	meta := tx.Bucket(bucketMeta)
 	v := 0
 	if b := meta.Get(keySchemaVersion); b != nil {
 		n, err := strconv.Atoi(string(b))
@@ -136,6 +140,11 @@ func migrate(meta *bolt.Bucket) error {
 	}
 	if v == SchemaVersion {
 		return nil
+	}
+	if v < 2 {
+		if err := rebuildRank(tx); err != nil {
+			return fmt.Errorf("migrate store to schema 2: %w", err)
+		}
 	}
 	return meta.Put(keySchemaVersion, []byte(strconv.Itoa(SchemaVersion)))
 }

@@ -19,8 +19,19 @@ var testNow = time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
 // and checks the index invariants when the test ends.
 func newTestStore(t *testing.T) *Store {
 	t.Helper()
+	s := openTestStore(t, filepath.Join(t.TempDir(), "airt.db"))
+	t.Cleanup(func() {
+		checkInvariants(t, s)
+		s.Close()
+	})
+	return s
+}
+
+// openTestStore opens path with a fixed key and clock; the caller closes it.
+func openTestStore(t *testing.T, path string) *Store {
+	t.Helper()
 	key := bytes.Repeat([]byte{7}, 32)
-	s, err := Open(filepath.Join(t.TempDir(), "airt.db"), Options{
+	s, err := Open(path, Options{
 		LockTimeout: time.Second,
 		Now:         func() time.Time { return testNow },
 		Key:         func(string, bool) ([]byte, error) { return key, nil },
@@ -28,10 +39,6 @@ func newTestStore(t *testing.T) *Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		checkInvariants(t, s)
-		s.Close()
-	})
 	return s
 }
 
@@ -71,6 +78,7 @@ func checkInvariants(t *testing.T, s *Store) {
 		if n := tx.Bucket(bucketSuperUsers).Stats().KeyN; n != supers {
 			t.Errorf("super user index has %d keys for %d enabled super users", n, supers)
 		}
+		checkRank(t, tx)
 		for _, b := range [][]byte{bucketByUsername, bucketByEmail, bucketOrder} {
 			if n, m := tx.Bucket(b).Stats().KeyN, len(users); n != m {
 				t.Errorf("bucket %s has %d keys for %d users", b, n, m)

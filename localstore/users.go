@@ -75,21 +75,16 @@ func (t *Tx) EnabledSuperUsers() int {
 
 // ListUsers returns up to limit users after skipping offset, in creation
 // order then username, only the disabled ones or only the enabled ones (as
-// the original's `ls --disabled`). The cost grows with offset+limit, not with
-// the number of users of the other state.
+// the original's `ls --disabled`). The rank index (rank.go) finds the offset
+// without walking the users before it.
 func (t *Tx) ListUsers(disabled bool, offset, limit int) ([]account.User, error) {
 	prefix := []byte{'a'}
 	if disabled {
 		prefix = []byte{'d'}
 	}
 	var out []account.User
-	c := t.tx.Bucket(bucketOrder).Cursor()
-	skipped := 0
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, v = c.Next() {
-		if skipped < offset {
-			skipped++
-			continue
-		}
+	c, k, v := seekRank(t.tx, prefix, offset)
+	for ; k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, v = c.Next() {
 		u, err := t.User(string(v))
 		if err != nil {
 			return nil, err
@@ -169,8 +164,15 @@ func (t *Tx) PutUser(old, u *account.User) error {
 	if err := byEmail.Put([]byte(emailKey), id); err != nil {
 		return err
 	}
-	if err := t.tx.Bucket(bucketOrder).Put(orderKey(u), id); err != nil {
+	order, ok := t.tx.Bucket(bucketOrder), orderKey(u)
+	counted := order.Get(ok) != nil
+	if err := order.Put(ok, id); err != nil {
 		return err
+	}
+	if !counted {
+		if err := rankInsert(t.tx, ok); err != nil {
+			return err
+		}
 	}
 	if u.SuperUser && !u.Disabled {
 		return t.tx.Bucket(bucketSuperUsers).Put(id, nil)
@@ -202,8 +204,14 @@ func (t *Tx) dropIndexes(u *account.User) error {
 	if err := del(bucketByEmail, []byte(account.NormalizeKey(u.Email))); err != nil {
 		return err
 	}
-	if err := t.tx.Bucket(bucketOrder).Delete(orderKey(u)); err != nil {
-		return err
+	order := t.tx.Bucket(bucketOrder)
+	if ok := orderKey(u); order.Get(ok) != nil {
+		if err := rankDelete(t.tx, ok); err != nil {
+			return err
+		}
+		if err := order.Delete(ok); err != nil {
+			return err
+		}
 	}
 	return t.tx.Bucket(bucketSuperUsers).Delete(id)
 }
