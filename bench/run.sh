@@ -3,7 +3,8 @@
 #
 #   ./bench/run.sh [SECTION...]     (make bench: all sections)
 #
-# Sections: start read import create memory sync. Each prints its figures
+# Sections: start read import (importhash: only its password_hash part)
+# create memory sync. Each prints its figures
 # and appends "name<TAB>median seconds<TAB>runs" lines to $BENCH_OUT/summary.tsv
 # (default bench/out/). Timings use hyperfine when it is installed
 # (apt-get install hyperfine), else a loop that takes the median.
@@ -94,12 +95,17 @@ section_read() {
 	done
 }
 
-section_import() {
+section_importhash() {
 	log "import of 10,000 users with password_hash (no hashing)"
 	"$GEN" -n 10000 -hash >"$WORK/hash-10000.csv"
 	local db=$WORK/imp/airt.db
 	mkdir -p "$WORK/imp"
-	bench import.hash.10000 5 "rm -f $db $db.keyring" "AIRT_DB=$db $AIRT user import -q $WORK/hash-10000.csv"
+	bench import.hash.10000 "${HASH_RUNS:-10}" "rm -f $db $db.keyring" "AIRT_DB=$db $AIRT user import -q $WORK/hash-10000.csv"
+}
+
+section_import() {
+	section_importhash
+	local db=$WORK/imp/airt.db
 
 	log "import of 10,000 users with passwords (argon2id on all cores)"
 	"$GEN" -n 10000 >"$WORK/pass-10000.csv"
@@ -167,6 +173,20 @@ section_sync() {
 		URL=$(cat "$WORK/$2.addr")
 	}
 	login() { AIRT_DB=$1 "$AIRT" token -s "$URL" -u admin -p 'admin password' -q >/dev/null; }
+	# more10 DB NAME: writes $WORK/more10-NAME.sh, which makes 10 new users
+	# in store DB (logged in to the server) and pushes them.
+	more10() {
+		echo 0 >"$WORK/next-$2"
+		cat >"$WORK/more10-$2.sh" <<-SH
+			#!/usr/bin/env bash
+			set -e
+			n=\$(cat $WORK/next-$2); echo \$((n + 10)) >$WORK/next-$2
+			$GEN -n 10 -hash -no-admin -start \$((500000 + n)) >$WORK/more10-$2.csv
+			AIRT_DB=$1 $AIRT user import -q $WORK/more10-$2.csv 2>/dev/null
+			AIRT_DB=$1 $AIRT sync >/dev/null
+		SH
+		chmod +x "$WORK/more10-$2.sh"
+	}
 
 	# 1. 10,000 queued changes (an import of password_hash rows) pushed to
 	# a server of one user, then pulled by a second store.
@@ -183,6 +203,9 @@ section_sync() {
 	# first sync.
 	bench "sync.login-pull.$n" 1 "" "AIRT_DB=$b $AIRT token -s $URL -u admin -p 'admin password' -q"
 	bench "sync.after-login.$n" 1 "" "AIRT_DB=$b $AIRT sync"
+	more10 "$a" small
+	bench "sync.pull10.of$n" "${SYNC_RUNS:-10}" "$WORK/more10-small.sh" "AIRT_DB=$b $AIRT sync"
+	bench "sync.nothing.of$n" "$RUNS" "" "AIRT_DB=$b $AIRT sync"
 
 	# 2. A server of 100,000 users (imported offline into its store, then
 	# served); a store that pulled them all pulls 10 new changes, each run
@@ -194,17 +217,8 @@ section_sync() {
 	bench "sync.login-pull.$big_n" 1 "" "AIRT_DB=$c $AIRT token -s $URL -u admin -p 'admin password' -q"
 	bench "sync.after-login.$big_n" 1 "" "AIRT_DB=$c $AIRT sync"
 	login "$d"
-	echo 0 >"$WORK/sync-next"
-	cat >"$WORK/sync-10-more.sh" <<-SH
-		#!/usr/bin/env bash
-		set -e
-		n=\$(cat $WORK/sync-next); echo \$((n + 10)) >$WORK/sync-next
-		$GEN -n 10 -hash -no-admin -start \$((200000 + n)) >$WORK/sync-10.csv
-		AIRT_DB=$d $AIRT user import -q $WORK/sync-10.csv 2>/dev/null
-		AIRT_DB=$d $AIRT sync >/dev/null
-	SH
-	chmod +x "$WORK/sync-10-more.sh"
-	bench "sync.pull10.of$big_n" "${SYNC_RUNS:-10}" "$WORK/sync-10-more.sh" "AIRT_DB=$c $AIRT sync"
+	more10 "$d" big
+	bench "sync.pull10.of$big_n" "${SYNC_RUNS:-10}" "$WORK/more10-big.sh" "AIRT_DB=$c $AIRT sync"
 	bench "sync.nothing.of$big_n" "$RUNS" "" "AIRT_DB=$c $AIRT sync"
 	kill "${pids[@]}" 2>/dev/null || true
 	wait "${pids[@]}" 2>/dev/null || true
