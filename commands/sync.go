@@ -307,16 +307,28 @@ func (x *syncCmd) run() error {
 			return err
 		}
 	} else {
-		fmt.Fprintf(c.env.Stdout, "pushed %d (applied %d, duplicate %d, rejected %d, conflict %d); pulled %d changes\n",
-			rep.Pushed, rep.Applied, rep.Duplicate, rep.Rejected, rep.Conflicts, rep.Pulled)
+		fmt.Fprintf(c.env.Stdout, "pushed %d (applied %d, duplicate %d, rejected %d, conflict %d); pulled %s\n",
+			rep.Pushed, rep.Applied, rep.Duplicate, rep.Rejected, rep.Conflicts, countOf(rep.Pulled, "change", "changes"))
 		printProblems(c, problems)
 	}
 	if len(problems) > 0 {
-		fmt.Fprintf(c.env.Stderr, "%d changes were rejected or conflict; they are kept.\n", len(problems))
+		if len(problems) == 1 {
+			fmt.Fprintln(c.env.Stderr, "1 change was rejected or conflicts; it is kept.")
+		} else {
+			fmt.Fprintf(c.env.Stderr, "%d changes were rejected or conflict; they are kept.\n", len(problems))
+		}
 		fmt.Fprintln(c.env.Stderr, "Hint: settle each with 'airt sync resolve ID --keep local|remote' or 'airt sync discard ID'")
 		return exitError{ExitSyncPartial}
 	}
 	return nil
+}
+
+// countOf words a count: "1 change", "2 changes".
+func countOf(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func newProgress(c *cli) progress.Writer {

@@ -193,6 +193,11 @@ func (e *Engine) Push(ctx context.Context) (Report, error) {
 					m.State, m.Reason = res.Outcome, res.Reason
 					if res.Outcome == Conflict {
 						m.State = localstore.StateConflict
+						// The server merged the other fields: what is
+						// left to settle is the conflicting ones.
+						if len(res.Fields) > 0 {
+							m = Only(m, res.Fields)
+						}
 					}
 					if err := tx.UpdateMutation(m); err != nil {
 						return err

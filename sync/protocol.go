@@ -50,7 +50,12 @@
 //   - Seq ≤ last: "duplicate" (or the rejection or conflict stored the first
 //     time, so a lost answer never turns a rejection into a silent drop);
 //   - made by another user than the token's (Actor): "rejected";
-//   - a conflict (see Conflicts): "conflict" with the fields;
+//   - a conflict (see Conflicts): "conflict" listing only the conflicting
+//     fields, with the server's value and the mutation's for each profile
+//     field; the mutation's other fields are applied (they merge) in the
+//     same transaction that records the conflict as its outcome, so a
+//     retried push gets the conflict again and applies nothing twice. The
+//     client keeps the mutation trimmed to the conflicting fields;
 //   - every field it sets already has that value: "applied" (nothing changes);
 //   - otherwise localstore.Tx.Apply under the token's identity, the same
 //     permission, validation and uniqueness rules as the local store: an error
@@ -75,7 +80,9 @@
 // were seen by the admin), the fields the mutation sets are compared with the
 // fields those changes touched: the same field on both sides is a conflict,
 // unless the server already holds the value the mutation sets; different
-// fields merge. Fields are the profile columns, "disabled", "mfa",
+// fields merge, also within one mutation (a user.update of first_name and
+// last_name when the server changed only first_name applies last_name and
+// answers a conflict on first_name alone). Fields are the profile columns, "disabled", "mfa",
 // "phone_number", "password" and "sso:<provider>"; mfa.step (the highest TOTP
 // step used) never conflicts, it only goes up.
 //
@@ -176,9 +183,14 @@ type Result struct {
 	Outcome string `json:"outcome"`
 	// Reason says why a mutation was rejected or conflicts.
 	Reason string `json:"reason,omitempty"`
-	// Fields are the conflicting fields.
-	Fields []string `json:"fields,omitempty"`
-	// Version is the user's server version after an applied change.
+	// Fields are the conflicting fields (only those: the mutation's other
+	// fields were merged). Server and Local hold, for the conflicting
+	// profile fields, the server's value and the mutation's.
+	Fields []string          `json:"fields,omitempty"`
+	Server map[string]string `json:"server_values,omitempty"`
+	Local  map[string]string `json:"local_values,omitempty"`
+	// Version is the user's server version after an applied change, or
+	// after the merged part of a conflicting one.
 	Version uint64 `json:"version,omitempty"`
 }
 

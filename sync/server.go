@@ -359,23 +359,41 @@ func (s *Server) decide(tx *localstore.Tx, actorUUID, store string, m *localstor
 			}
 			if f := Conflicts(target, m, changed); len(f) > 0 {
 				res.Outcome, res.Fields = Conflict, f
-				res.Reason = fmt.Sprintf("%s changed on the server since version %d (now %d)", strings.Join(f, ", "), m.BaseVersion, target.Version)
+				res.Reason = conflictReason(target, m, f)
+				res.Server, res.Local = map[string]string{}, map[string]string{}
+				for _, name := range f {
+					if v, ok := fieldValue(target, name); ok {
+						res.Server[name] = v
+					}
+					if v, ok := argValue(m, name); ok {
+						res.Local[name] = v
+					}
+				}
+				rest := without(m, f)
+				if len(rest) == 0 {
+					return nil
+				}
+				// Different fields merge: the rest is applied now, in this
+				// transaction, which also records the conflict as this
+				// mutation's outcome, so a retried push gets the conflict
+				// again and never applies the rest twice.
+				merged := Only(m, rest)
+				u, err := s.apply(tx, actor, merged)
+				if err != nil {
+					return err
+				}
+				rev, err := s.record(tx, u, merged, store, rest)
+				if err != nil {
+					return err
+				}
+				res.Version = rev
 				return nil
 			}
 		}
 	}
-	if h := m.Args.Secrets.PasswordHash; h != "" {
-		if err := account.ValidatePasswordHash(h); err != nil {
-			return reject("password hash: %s", err)
-		}
-	}
-	u, err := tx.Apply(actor, m)
+	u, err := s.apply(tx, actor, m)
 	if err != nil {
-		var ae *account.Error
-		if errors.As(err, &ae) {
-			return reject("%s", ae.Text)
-		}
-		return reject("%s", err)
+		return err
 	}
 	rev, err := s.record(tx, u, m, store, Fields(m))
 	if err != nil {
@@ -383,6 +401,42 @@ func (s *Server) decide(tx *localstore.Tx, actorUUID, store string, m *localstor
 	}
 	res.Outcome, res.Version = Applied, rev
 	return nil
+}
+
+// apply applies m as actor; a refusal is a *rejection.
+func (s *Server) apply(tx *localstore.Tx, actor *account.User, m *localstore.Mutation) (*account.User, error) {
+	if h := m.Args.Secrets.PasswordHash; h != "" {
+		if err := account.ValidatePasswordHash(h); err != nil {
+			return nil, reject("password hash: %s", err)
+		}
+	}
+	u, err := tx.Apply(actor, m)
+	if err != nil {
+		var ae *account.Error
+		if errors.As(err, &ae) {
+			return nil, reject("%s", ae.Text)
+		}
+		return nil, reject("%s", err)
+	}
+	return u, nil
+}
+
+// conflictReason words a conflict: the fields, the versions and, for the
+// profile fields, the value on each side.
+func conflictReason(target *account.User, m *localstore.Mutation, fields []string) string {
+	r := fmt.Sprintf("%s changed on the server since version %d (now %d)", strings.Join(fields, ", "), m.BaseVersion, target.Version)
+	var vals []string
+	for _, f := range fields {
+		theirs, ok1 := fieldValue(target, f)
+		ours, ok2 := argValue(m, f)
+		if ok1 && ok2 {
+			vals = append(vals, fmt.Sprintf("%s: server %q, this store %q", f, theirs, ours))
+		}
+	}
+	if len(vals) > 0 {
+		r += "; " + strings.Join(vals, "; ")
+	}
+	return r
 }
 
 // checkHistory answers whether the client's position (epoch, cursor and the
