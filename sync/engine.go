@@ -542,6 +542,10 @@ func putEvicting(tx *localstore.Tx, u *account.User) ([]string, error) {
 	return evicted, fmt.Errorf("server copy of %s does not fit the local store", u.UUID)
 }
 
+// SeenEpoch returns the server history id this store pulled from ("" when
+// it never pulled).
+func SeenEpoch(tx *localstore.Tx) string { return string(tx.GetMeta(metaEpochSeen)) }
+
 // Status is what `airt sync status` shows.
 type Status struct {
 	Server   string                `json:"server"`

@@ -23,7 +23,7 @@
 // many failed logins; Retry-After gives the seconds to wait) or 5xx.
 //
 // POST /v1/token, body LoginRequest {"username","password","otp"} → 200
-// LoginResponse {"token","expires","user"}. The token is 256 random bits,
+// LoginResponse {"token","expires","user","epoch"}. The token is 256 random bits,
 // kept on the server only as its SHA-256, bound to the user's uuid, expiring
 // (localstore.SessionLifetime) and revoked when the user is disabled or resets
 // the password. Five failed logins per username and client address within five
@@ -156,6 +156,10 @@ type LoginResponse struct {
 	Token   string    `json:"token"`
 	Expires time.Time `json:"expires"`
 	User    WireUser  `json:"user"`
+	// Epoch is the server's history id: a store that synced with a server
+	// at another URL moves to this URL only when the epochs are the same
+	// (the same server, moved).
+	Epoch string `json:"epoch"`
 }
 
 // WireMutation is a mutation as pushed: the outbox entry plus its secrets in

@@ -656,7 +656,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		resp = LoginResponse{Token: tok, Expires: tx.Now().Add(localstore.SessionLifetime), User: wu}
+		resp = LoginResponse{Token: tok, Expires: tx.Now().Add(localstore.SessionLifetime), User: wu, Epoch: s.epoch}
 		return nil
 	})
 	if err != nil {
