@@ -19,7 +19,8 @@
 // with status 400 (invalid request), 401 (token missing, unknown, expired or
 // revoked, or credentials refused: code "unauthenticated"; a one-time code
 // missing or wrong at login: code "otp"), 403
-// (disabled account), 409 (code "history_reset" or "out_of_order"), 429 (too
+// (code "account_disabled": the token's user is disabled, also when the
+// token was revoked by that disable; "forbidden": another refusal), 409 (code "history_reset" or "out_of_order"), 429 (too
 // many failed logins; Retry-After gives the seconds to wait) or 5xx.
 //
 // POST /v1/token, body LoginRequest {"username","password","otp"} → 200
@@ -130,6 +131,7 @@ const (
 	CodeUnauthenticated = "unauthenticated"
 	CodeOTP             = "otp" // a one-time code is required or was wrong (401)
 	CodeForbidden       = "forbidden"
+	CodeDisabled        = "account_disabled" // the token's user is disabled (403)
 	CodeHistoryReset    = "history_reset"
 	CodeOutOfOrder      = "out_of_order"
 	CodeRateLimited     = "rate_limited"

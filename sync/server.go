@@ -410,6 +410,13 @@ func (s *Server) apply(tx *localstore.Tx, actor *account.User, m *localstore.Mut
 			return nil, reject("password hash: %s", err)
 		}
 	}
+	var revoked map[string]localstore.Session
+	if m.Op == localstore.OpDisable {
+		var err error
+		if revoked, err = tx.SessionsOf(m.Target); err != nil {
+			return nil, err
+		}
+	}
 	u, err := tx.Apply(actor, m)
 	if err != nil {
 		var ae *account.Error
@@ -418,7 +425,35 @@ func (s *Server) apply(tx *localstore.Tx, actor *account.User, m *localstore.Mut
 		}
 		return nil, reject("%s", err)
 	}
+	if len(revoked) > 0 {
+		b, err := tx.Bucket(bucketDisabledTokens)
+		if err != nil {
+			return nil, err
+		}
+		for k, sess := range revoked {
+			data, _ := json.Marshal(sess)
+			if err := b.Put([]byte(k), data); err != nil {
+				return nil, err
+			}
+		}
+	}
 	return u, nil
+}
+
+// disabledToken tells whether tok is a token revoked because its user was
+// disabled, and that user is still disabled.
+func disabledToken(tx *localstore.Tx, tok string) bool {
+	b, err := tx.Bucket(bucketDisabledTokens)
+	if err != nil || b == nil {
+		return false
+	}
+	v := b.Get([]byte(localstore.TokenHash(tok)))
+	var sess localstore.Session
+	if v == nil || json.Unmarshal(v, &sess) != nil || !tx.Now().Before(sess.Expires) {
+		return false
+	}
+	u, err := tx.User(sess.UserUUID)
+	return err == nil && u.Disabled
 }
 
 // conflictReason words a conflict: the fields, the versions and, for the
@@ -569,6 +604,9 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*account.
 	err := s.store.View(func(tx *localstore.Tx) error {
 		var err error
 		u, err = tx.SessionUser(tok)
+		if errors.Is(err, account.ErrAccountDisabled) || (errors.Is(err, account.ErrBadToken) && disabledToken(tx, tok)) {
+			return &httpError{status: http.StatusForbidden, code: CodeDisabled, text: account.ErrAccountDisabled.Text}
+		}
 		return err
 	})
 	if err != nil {

@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -742,4 +743,30 @@ func TestPartialConflictMergesOnce(t *testing.T) {
 			return nil
 		})
 	})
+}
+
+// TestDisabledTokenSaysDisabled: a token revoked by disabling its user is
+// answered "account disabled" while the user stays disabled, and plainly
+// refused once the user is enabled again (the token stays revoked).
+func TestDisabledTokenSaysDisabled(t *testing.T) {
+	ts := newTestServer(t)
+	a := ts.client(t, "a", "admin")
+	bob := ts.client(t, "b", "bob")
+	localChange(t, a.Store, ts.admin, &localstore.Mutation{Op: localstore.OpDisable, Target: ts.bob})
+	if _, err := a.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_, err := bob.Pull(context.Background())
+	var ae *account.Error
+	if !errors.As(err, &ae) || ae.Text != account.ErrAccountDisabled.Text || !strings.Contains(ae.Hint, "ask an administrator") {
+		t.Fatalf("disabled bob pulls: %v, want the account-disabled error with its hint", err)
+	}
+	localChange(t, a.Store, ts.admin, &localstore.Mutation{Op: localstore.OpEnable, Target: ts.bob})
+	if _, err := a.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_, err = bob.Pull(context.Background())
+	if !errors.As(err, &ae) || ae.Text != account.ErrBadToken.Text || ae.Kind != account.KindUnauthenticated {
+		t.Fatalf("enabled bob with the revoked token pulls: %v, want the token refused", err)
+	}
 }
