@@ -50,7 +50,9 @@
 //
 //   - Seq ≤ last: "duplicate" (or the rejection or conflict stored the first
 //     time, so a lost answer never turns a rejection into a silent drop);
-//   - made by another user than the token's (Actor): "rejected";
+//   - made by another user than the token's (Actor): "rejected", saying
+//     whether that user exists on the server at all (a store bootstrapped
+//     offline has users of its own);
 //   - a conflict (see Conflicts): "conflict" listing only the conflicting
 //     fields, with the server's value and the mutation's for each profile
 //     field; the mutation's other fields are applied (they merge) in the
