@@ -73,6 +73,8 @@ func scriptParams(dir string) testscript.Params {
 			// one-time code flows (otpcmds_test.go)
 			"interact": cmdInteract,
 			"smscode":  cmdSMSCode,
+			// bulk import/export
+			"outbox": cmdOutbox,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
@@ -200,4 +202,32 @@ func cmdHoldLock(ts *testscript.TestScript, neg bool, args []string) {
 	db, err := bolt.Open(ts.MkAbs(args[0]), 0o600, &bolt.Options{Timeout: 5 * time.Second})
 	ts.Check(err)
 	ts.Defer(func() { db.Close() })
+}
+
+// ---- bulk (import/export) test commands ----
+
+// cmdOutbox: outbox STORE prints the store's queued mutations, one per
+// line: "seq op target actor" (actor "-" when none), then "N queued".
+// Import tests use it to show what was queued, and that a re-run queued
+// nothing.
+func cmdOutbox(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: outbox STORE")
+	}
+	s, err := localstore.Open(ts.MkAbs(args[0]), localstore.Options{LockTimeout: time.Second})
+	ts.Check(err)
+	defer s.Close()
+	n := 0
+	ts.Check(s.View(func(tx *localstore.Tx) error {
+		return tx.Outbox(0, false, func(m *localstore.Mutation) error {
+			n++
+			actor := m.Actor
+			if actor == "" {
+				actor = "-"
+			}
+			fmt.Fprintf(ts.Stdout(), "%d %s %s %s\n", m.Seq, m.Op, m.Target, actor)
+			return nil
+		})
+	}))
+	fmt.Fprintf(ts.Stdout(), "%d queued\n", n)
 }

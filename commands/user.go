@@ -19,6 +19,8 @@ func registerUser(c *cli) {
 	registerUserResetPassword(c, user)
 	registerUserSSO(c, user)
 	registerUserUpdate(c, user)
+	registerUserImport(c, user)
+	registerUserExport(c, user)
 }
 
 // otpFlag is the --otp option of the changing commands.
