@@ -93,7 +93,28 @@ func Open(path string, opts Options) (*Store, error) {
 }
 
 // init creates the buckets, the store id and runs migrations, in one Update.
+//
+// A store that is already complete and current is only read: most commands
+// (details, ls, …) then commit nothing and pay no fsync for opening it.
 func (s *Store) init() error {
+	ready := false
+	err := s.db.View(func(tx *bolt.Tx) error {
+		for _, name := range allBuckets {
+			if tx.Bucket(name) == nil {
+				return nil
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		id := meta.Get(keyStoreID)
+		if id == nil || string(meta.Get(keySchemaVersion)) != strconv.Itoa(SchemaVersion) {
+			return nil
+		}
+		s.id, ready = string(id), true
+		return nil
+	})
+	if err != nil || ready {
+		return err
+	}
 	return s.db.Update(func(tx *bolt.Tx) error {
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
