@@ -2,17 +2,13 @@ package commands
 
 import (
 	"bytes"
-	"image"
-	"image/color"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
+	"github.com/airt/airt/internal/qrtest"
 )
 
 // qrTestEnv is an Env for Run over a store in dir, with a frozen clock.
@@ -54,50 +50,14 @@ func qrBlock(t *testing.T, out string) (qr []string, uri string) {
 	return qr, uri
 }
 
-// decodeQR paints the half-block lines as a bitmap (4 px per module, on a
-// white border) and decodes it.
+// decodeQR decodes the QR block printed by mfa enable (see internal/qrtest).
 func decodeQR(t *testing.T, lines []string) string {
 	t.Helper()
-	const px, border = 4, 16
-	w := utf8.RuneCountInString(lines[0])
-	img := image.NewGray(image.Rect(0, 0, w*px+2*border, 2*len(lines)*px+2*border))
-	for i := range img.Pix {
-		img.Pix[i] = 0xff
-	}
-	paint := func(mx, my int) {
-		for dy := 0; dy < px; dy++ {
-			for dx := 0; dx < px; dx++ {
-				img.SetGray(border+mx*px+dx, border+my*px+dy, color.Gray{})
-			}
-		}
-	}
-	for y, line := range lines {
-		x := 0
-		for _, r := range line {
-			switch r {
-			case '█':
-				paint(x, 2*y)
-				paint(x, 2*y+1)
-			case '▀':
-				paint(x, 2*y)
-			case '▄':
-				paint(x, 2*y+1)
-			case ' ':
-			default:
-				t.Fatalf("unexpected rune %q in QR line %d", r, y)
-			}
-			x++
-		}
-	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	got, err := qrtest.Decode(lines, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_PURE_BARCODE: true})
-	if err != nil {
-		t.Fatalf("decode QR: %v\n%s", err, strings.Join(lines, "\n"))
-	}
-	return res.GetText()
+	return got
 }
 
 // TestMFAEnableQRDecodes runs `airt user mfa enable` and checks that the QR

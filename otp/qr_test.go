@@ -1,65 +1,22 @@
 package otp
 
 import (
-	"image"
-	"image/color"
 	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
+	"github.com/airt/airt/internal/qrtest"
 )
 
-// decodeQRText turns a plain half-block rendering back into a bitmap (each character is two
-// modules stacked, px pixels per module, plus a white border) and decodes it.
+// decodeQRText decodes a plain half-block rendering (see internal/qrtest).
 func decodeQRText(t *testing.T, text string, px int) string {
 	t.Helper()
-	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
-	w := utf8.RuneCountInString(lines[0])
-	const border = 8
-	img := image.NewGray(image.Rect(0, 0, w*px+2*border, 2*len(lines)*px+2*border))
-	for i := range img.Pix {
-		img.Pix[i] = 0xff
-	}
-	paint := func(mx, my int) {
-		for dy := 0; dy < px; dy++ {
-			for dx := 0; dx < px; dx++ {
-				img.SetGray(border+mx*px+dx, border+my*px+dy, color.Gray{})
-			}
-		}
-	}
-	for y, line := range lines {
-		if n := utf8.RuneCountInString(line); n != w {
-			t.Fatalf("line %d is %d wide, want %d", y, n, w)
-		}
-		x := 0
-		for _, r := range line {
-			switch r {
-			case '█':
-				paint(x, 2*y)
-				paint(x, 2*y+1)
-			case '▀':
-				paint(x, 2*y)
-			case '▄':
-				paint(x, 2*y+1)
-			case ' ':
-			default:
-				t.Fatalf("unexpected rune %q", r)
-			}
-			x++
-		}
-	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	got, err := qrtest.Decode(strings.Split(strings.TrimSuffix(text, "\n"), "\n"), px)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_PURE_BARCODE: true})
-	if err != nil {
-		t.Fatalf("decode: %v\n%s", err, text)
-	}
-	return res.GetText()
+	return got
 }
 
 var ansiRE = regexp.MustCompile("\x1b\\[[0-9;]*m")
