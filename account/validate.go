@@ -41,10 +41,15 @@ func ValidateUsername(s string) error {
 	return nil
 }
 
-// ValidateName checks a first or last name: non-empty, at most 255 characters.
+// ValidateName checks a first or last name: non-empty, at most 255
+// characters, no control characters (a tab or newline would break the
+// one-line-per-user output that scripts read).
 func ValidateName(field, s string) error {
 	if strings.TrimSpace(s) == "" {
 		return Errorf(KindInvalid, "%s: must not be empty", field)
+	}
+	if strings.IndexFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f }) >= 0 {
+		return Errorf(KindInvalid, "%s %q: must not contain tabs, newlines or other control characters", field, s)
 	}
 	if len(s) > 255 {
 		return Errorf(KindInvalid, "%s: longer than 255 characters", field)
@@ -87,7 +92,7 @@ func ValidateSSOProvider(p string) error {
 // ValidatePassword checks the password policy.
 func ValidatePassword(p string) error {
 	if len(p) < MinPasswordLength {
-		return Errorf(KindInvalid, "password: must be at least %d characters", MinPasswordLength)
+		return Errorf(KindInvalid, "password: must be at least %d characters long", MinPasswordLength)
 	}
 	return nil
 }

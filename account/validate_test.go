@@ -127,3 +127,18 @@ func TestPasswordHashes(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateName(t *testing.T) {
+	for _, tc := range []struct {
+		in string
+		ok bool
+	}{
+		{"Alice", true}, {"Mary Ann", true}, {"Zoë", true},
+		{"", false}, {"   ", false}, {"tab\tx", false}, {"new\nline", false}, {"nul\x00", false},
+		{strings.Repeat("a", 256), false},
+	} {
+		if err := ValidateName("first_name", tc.in); (err == nil) != tc.ok {
+			t.Errorf("ValidateName(%q) = %v, want ok=%v", tc.in, err, tc.ok)
+		}
+	}
+}

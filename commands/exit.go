@@ -28,6 +28,12 @@ type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
+// usageError is a usage mistake found after parsing (flags that cannot go
+// together): exit 2, as kingpin's own usage errors.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
 // report prints err (if any) to stderr as the original did and returns the
 // exit code for it. It is the one place errors become exit codes.
 func (c *cli) report(err error) int {
@@ -37,6 +43,11 @@ func (c *cli) report(err error) int {
 	var ee exitError
 	if errors.As(err, &ee) {
 		return ee.code
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(c.env.Stderr, "Error: %s\n", ue.msg)
+		return ExitUsage
 	}
 	var fe *render.FormatError
 	if errors.As(err, &fe) {

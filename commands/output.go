@@ -25,6 +25,9 @@ func (o *outputFlags) register(cmd *kingpin.CmdClause, quietHelp string) {
 
 // check parses -f; called before any change so a bad -f changes nothing.
 func (o *outputFlags) check() error {
+	if (o.output == "json" || o.output == "csv") && (o.quiet || o.format != "") {
+		return usageError{"--output " + o.output + " cannot be combined with -q/--quiet or -f/--format: choose one output mode"}
+	}
 	if o.format == "" {
 		return nil
 	}

@@ -17,7 +17,7 @@ import (
 
 // errNoAnswer is returned when stdin ends before a prompt got its answer.
 var errNoAnswer = &account.Error{Kind: account.KindFailed, Text: "Aborted: no answer on standard input",
-	Hint: "answer the prompt, or pass the value with its flag (--otp, -u, -np, -p)"}
+	Hint: "answer the prompt on standard input (a script can pipe the answers in), or pass the value with its flag where the command has one"}
 
 // readLine reads one line from stdin (without its line ending). The reader
 // is shared by every prompt of the invocation, so answers piped in together

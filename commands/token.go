@@ -117,25 +117,36 @@ func (c *cli) logout() error {
 	if err != nil {
 		return err
 	}
-	serverOut := c.serverLogout(s)
-	tok, err := c.creds.Get(keySession)
-	if errors.Is(err, credentials.ErrNotFound) {
-		if serverOut {
-			fmt.Fprintln(c.env.Stdout, "Logged out.")
-			return nil
+	loggedOut := c.serverLogout(s)
+	// A token in AIRT_SERVICE_TOKEN is the session in use: it is revoked too,
+	// so that "Logged out." is true whichever session the commands were using.
+	envToken := c.env.Getenv("AIRT_SERVICE_TOKEN")
+	if envToken != "" {
+		if err := s.Update(func(tx *localstore.Tx) error { return tx.DeleteSession(envToken) }); err != nil {
+			return err
 		}
+		loggedOut = true
+	}
+	tok, err := c.creds.Get(keySession)
+	switch {
+	case err == nil:
+		if err := s.Update(func(tx *localstore.Tx) error { return tx.DeleteSession(tok) }); err != nil {
+			return err
+		}
+		if err := c.creds.Delete(keySession); err != nil {
+			return err
+		}
+		loggedOut = true
+	case !errors.Is(err, credentials.ErrNotFound):
+		return err
+	}
+	if !loggedOut {
 		fmt.Fprintln(c.env.Stdout, "Not logged in.")
 		return nil
 	}
-	if err != nil {
-		return err
-	}
-	if err := s.Update(func(tx *localstore.Tx) error { return tx.DeleteSession(tok) }); err != nil {
-		return err
-	}
-	if err := c.creds.Delete(keySession); err != nil {
-		return err
-	}
 	fmt.Fprintln(c.env.Stdout, "Logged out.")
+	if envToken != "" {
+		fmt.Fprintln(c.env.Stdout, "The token in AIRT_SERVICE_TOKEN is revoked; unset the variable.")
+	}
 	return nil
 }

@@ -77,8 +77,8 @@ type userLs struct {
 func registerUserLs(c *cli, user *kingpin.CmdClause) {
 	l := &userLs{c: c}
 	cmd := user.Command("ls", "Return the list of users, oldest first (creation time, then username), so --offset/--limit pages never skip or repeat a user.")
-	cmd.Flag("offset", "The number of users to skip at the beginning.").Short('o').Default("0").IntVar(&l.offset)
-	cmd.Flag("limit", "The maximum number of users to return.").Short('l').Default("100").IntVar(&l.limit)
+	cmd.Flag("offset", "The number of users to skip at the beginning.").Short('o').Default("0").SetValue(countValue{&l.offset, "offset"})
+	cmd.Flag("limit", "The maximum number of users to return.").Short('l').Default("100").SetValue(countValue{&l.limit, "limit"})
 	cmd.Flag("disabled", "List only the disabled users (by default only the enabled ones).").BoolVar(&l.disabled)
 	l.out.register(cmd, "Output only user uuids, one per line.")
 	c.action(cmd, l.run)
@@ -86,9 +86,6 @@ func registerUserLs(c *cli, user *kingpin.CmdClause) {
 
 func (l *userLs) run() error {
 	c := l.c
-	if l.offset < 0 || l.limit < 0 {
-		return account.Errorf(account.KindInvalid, "--offset and --limit must not be negative")
-	}
 	if err := l.out.check(); err != nil {
 		return err
 	}

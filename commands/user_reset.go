@@ -59,7 +59,8 @@ func (r *resetPassword) run() error {
 		return err
 	})
 	if err != nil {
-		return account.Errorf(account.KindFailed, resetFailedText).WithHint(fmt.Sprintf("there is no user %q", r.username))
+		c.debugf("reset-password failed: %v", err)
+		return resetFailed()
 	}
 	const purpose = otp.PurposeResetPassword
 	attempt := func(p proof) error {
@@ -80,14 +81,8 @@ func (r *resetPassword) run() error {
 		})
 		var f *codeFailure
 		if errors.As(err, &f) {
-			// The original's one text for every failure; what went wrong in
-			// the hint.
-			why := f.err.Error()
-			var ae *account.Error
-			if errors.As(f.err, &ae) && ae.Hint != "" {
-				why += " " + ae.Hint
-			}
-			f.err = account.Errorf(account.KindOTP, resetFailedText).WithHint(why)
+			c.debugf("reset-password failed: %s", hintedText(f.err))
+			f.err = resetFailed()
 		}
 		return err
 	}
@@ -105,4 +100,22 @@ func (r *resetPassword) run() error {
 		fmt.Fprintln(c.env.Stdout, "\nPlease don't forget to set the updated password in the `AIRT_SERVICE_PASSWORD` environment variable")
 	}
 	return nil
+}
+
+// resetFailed is the answer to every failed reset: the original's one text
+// and a hint that says what to check, but not what was wrong. This command
+// needs no login, so it must not tell a stranger whether an account exists,
+// has MFA, a verified phone, or is locked out.
+func resetFailed() error {
+	return account.Errorf(account.KindOTP, resetFailedText).WithHint(
+		"check the username and the code (from the authenticator app, or the SMS code sent to the verified phone) and run the command again")
+}
+
+// hintedText is err's text followed by its hint, if it has one.
+func hintedText(err error) string {
+	var ae *account.Error
+	if errors.As(err, &ae) && ae.Hint != "" {
+		return err.Error() + " " + ae.Hint
+	}
+	return err.Error()
 }
