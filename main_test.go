@@ -147,7 +147,8 @@ func systemKeyringAvailable() bool {
 
 // cmdWaitServer: waitserver ADDRFILE waits for `airt server --addr-file
 // ADDRFILE` (started in the background) to write its URL, then sets $SERVER
-// (the URL) and $SERVERADDR (host:port, to restart on the same port). The
+// (the URL), $SERVERADDR (host:port, to restart on the same port) and
+// $SERVERPORT (the port alone). The
 // wait is bounded; it polls, it asserts nothing about timing.
 func cmdWaitServer(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 1 {
@@ -159,7 +160,9 @@ func cmdWaitServer(ts *testscript.TestScript, neg bool, args []string) {
 		if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
 			url := strings.TrimSpace(string(b))
 			ts.Setenv("SERVER", url)
-			ts.Setenv("SERVERADDR", strings.TrimPrefix(strings.TrimPrefix(url, "http://"), "https://"))
+			addr := strings.TrimPrefix(strings.TrimPrefix(url, "http://"), "https://")
+			ts.Setenv("SERVERADDR", addr)
+			ts.Setenv("SERVERPORT", addr[strings.LastIndex(addr, ":")+1:])
 			return
 		}
 		if time.Now().After(deadline) {

@@ -63,16 +63,21 @@ func (t *tokenCmd) serverLogin() error {
 	if err != nil {
 		return err
 	}
-	var known string
+	var known, seenEpoch string
 	if err := s.View(func(tx *localstore.Tx) error {
 		known = string(tx.GetMeta(usersync.MetaServer))
+		seenEpoch = usersync.SeenEpoch(tx)
 		return nil
 	}); err != nil {
 		return err
 	}
-	if known != "" && known != srvURL {
-		return account.Errorf(account.KindInvalid, "this store syncs with %s, not %s", known, srvURL).
-			WithHint("use another store (--db) for another server")
+	// A store is bound to one server (one history); the server may move to
+	// another URL (port, host name, https). The store follows it when the
+	// server at the new URL has the history this store pulled from.
+	moving := known != "" && known != srvURL
+	if moving && seenEpoch == "" {
+		return account.Errorf(account.KindInvalid, "this store syncs with %s and has not pulled from it yet, so it cannot tell whether %s is the same server", known, srvURL).
+			WithHint("run 'airt sync' while " + known + " answers, or use another store (--db) for " + srvURL)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -81,8 +86,24 @@ func (t *tokenCmd) serverLogin() error {
 	if err != nil {
 		return err
 	}
+	if moving && resp.Epoch != seenEpoch {
+		// Another server: give back the token just issued (best effort).
+		c.revokeServerToken(srvURL, resp.Token)
+		return account.Errorf(account.KindInvalid, "this store syncs with %s; %s is another server (history %s, this store's is %s)",
+			known, srvURL, shortID(resp.Epoch), shortID(seenEpoch)).
+			WithHint("this store's queued changes stay here and go only to " + known + " ('airt sync status' lists them); use another store (--db) for " + srvURL)
+	}
 	if err := c.creds.Set(serverTokenKey(srvURL), resp.Token); err != nil {
 		return fmt.Errorf("keep the server token in the keyring: %w", err)
+	}
+	if moving {
+		if old, err := c.creds.Get(serverTokenKey(known)); err == nil {
+			c.revokeServerToken(srvURL, old) // same server, new address
+		}
+		if err := c.creds.Delete(serverTokenKey(known)); err != nil && !errors.Is(err, credentials.ErrNotFound) {
+			fmt.Fprintf(c.env.Stderr, "warning: remove the old server token from the keyring: %s\n", err)
+		}
+		fmt.Fprintf(c.env.Stderr, "this store now syncs with %s (same server as %s)\n", srvURL, known)
 	}
 	err = s.Update(func(tx *localstore.Tx) error {
 		if err := tx.PutMeta(usersync.MetaServer, []byte(srvURL)); err != nil {
@@ -119,6 +140,20 @@ func (t *tokenCmd) serverLogin() error {
 	}
 	fmt.Fprintf(c.env.Stdout, "token: %s\n", token)
 	return nil
+}
+
+// revokeServerToken revokes a server token on the server at url (best
+// effort: one try, a short timeout, errors ignored).
+func (c *cli) revokeServerToken(url, token string) {
+	client := &usersync.Client{URL: url, Token: token, Retries: -1, HTTP: &http.Client{Timeout: 5 * time.Second}}
+	_ = client.Logout(context.Background())
+}
+
+func shortID(s string) string {
+	if len(s) > 8 {
+		return s[:8]
+	}
+	return s
 }
 
 // syncClient returns a protocol client that logs its retries to stderr.
@@ -307,16 +342,28 @@ func (x *syncCmd) run() error {
 			return err
 		}
 	} else {
-		fmt.Fprintf(c.env.Stdout, "pushed %d (applied %d, duplicate %d, rejected %d, conflict %d); pulled %d changes\n",
-			rep.Pushed, rep.Applied, rep.Duplicate, rep.Rejected, rep.Conflicts, rep.Pulled)
+		fmt.Fprintf(c.env.Stdout, "pushed %d (applied %d, duplicate %d, rejected %d, conflict %d); pulled %s\n",
+			rep.Pushed, rep.Applied, rep.Duplicate, rep.Rejected, rep.Conflicts, countOf(rep.Pulled, "change", "changes"))
 		printProblems(c, problems)
 	}
 	if len(problems) > 0 {
-		fmt.Fprintf(c.env.Stderr, "%d changes were rejected or conflict; they are kept.\n", len(problems))
+		if len(problems) == 1 {
+			fmt.Fprintln(c.env.Stderr, "1 change was rejected or conflicts; it is kept.")
+		} else {
+			fmt.Fprintf(c.env.Stderr, "%d changes were rejected or conflict; they are kept.\n", len(problems))
+		}
 		fmt.Fprintln(c.env.Stderr, "Hint: settle each with 'airt sync resolve ID --keep local|remote' or 'airt sync discard ID'")
 		return exitError{ExitSyncPartial}
 	}
 	return nil
+}
+
+// countOf words a count: "1 change", "2 changes".
+func countOf(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func newProgress(c *cli) progress.Writer {

@@ -91,3 +91,21 @@ func (t *Tx) DeleteSessionsOf(uuid string) error {
 	}
 	return nil
 }
+
+// TokenHash returns the key a token's session is kept under (its SHA-256,
+// hex): what a server may remember of a revoked token.
+func TokenHash(token string) string { return string(tokenKey(token)) }
+
+// SessionsOf returns the token hashes (see TokenHash) and sessions of a
+// user, so a caller can remember why they are about to be revoked.
+func (t *Tx) SessionsOf(uuid string) (map[string]Session, error) {
+	out := map[string]Session{}
+	err := t.tx.Bucket(bucketSessions).ForEach(func(k, v []byte) error {
+		var s Session
+		if json.Unmarshal(v, &s) == nil && s.UserUUID == uuid {
+			out[string(k)] = s
+		}
+		return nil
+	})
+	return out, err
+}

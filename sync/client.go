@@ -189,6 +189,9 @@ func (c *Client) once(ctx context.Context, method, path string, body []byte, out
 	case eb.Code == CodeVersion:
 		return &account.Error{Kind: account.KindFailed, Text: "server " + c.URL + ": " + eb.Error,
 			Hint: "upgrade airt (client and server must speak the same protocol)"}
+	case eb.Code == CodeDisabled:
+		return &account.Error{Kind: account.KindUnauthenticated, Text: eb.Error,
+			Hint: "your account is disabled on the server " + c.URL + ": ask an administrator to enable it; your queued changes stay in this store ('airt sync status')"}
 	case eb.Code == CodeOTP:
 		return &account.Error{Kind: account.KindOTP, Text: eb.Error}
 	case resp.StatusCode == http.StatusUnauthorized:

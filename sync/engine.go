@@ -193,6 +193,11 @@ func (e *Engine) Push(ctx context.Context) (Report, error) {
 					m.State, m.Reason = res.Outcome, res.Reason
 					if res.Outcome == Conflict {
 						m.State = localstore.StateConflict
+						// The server merged the other fields: what is
+						// left to settle is the conflicting ones.
+						if len(res.Fields) > 0 {
+							m = Only(m, res.Fields)
+						}
 					}
 					if err := tx.UpdateMutation(m); err != nil {
 						return err
@@ -536,6 +541,10 @@ func putEvicting(tx *localstore.Tx, u *account.User) ([]string, error) {
 	}
 	return evicted, fmt.Errorf("server copy of %s does not fit the local store", u.UUID)
 }
+
+// SeenEpoch returns the server history id this store pulled from ("" when
+// it never pulled).
+func SeenEpoch(tx *localstore.Tx) string { return string(tx.GetMeta(metaEpochSeen)) }
 
 // Status is what `airt sync status` shows.
 type Status struct {

@@ -130,3 +130,82 @@ func noop(u *account.User, m *localstore.Mutation) bool {
 	}
 	return true
 }
+
+// Only returns a copy of m that sets only the given fields, for a user.update
+// (the one operation that sets several fields a conflict can split); other
+// operations are returned unchanged.
+func Only(m *localstore.Mutation, fields []string) *localstore.Mutation {
+	c := *m
+	if m.Op != localstore.OpUpdate {
+		return &c
+	}
+	keep := map[string]bool{}
+	for _, f := range fields {
+		keep[f] = true
+	}
+	a := &c.Args
+	if !keep["username"] {
+		a.Username = nil
+	}
+	if !keep["email"] {
+		a.Email = nil
+	}
+	if !keep["first_name"] {
+		a.FirstName = nil
+	}
+	if !keep["last_name"] {
+		a.LastName = nil
+	}
+	return &c
+}
+
+// without returns the fields of m that are not in drop.
+func without(m *localstore.Mutation, drop []string) []string {
+	skip := map[string]bool{}
+	for _, f := range drop {
+		skip[f] = true
+	}
+	var out []string
+	for _, f := range Fields(m) {
+		if !skip[f] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// fieldValue returns u's value of a profile field as the conflict reason
+// shows it, and false for fields whose value is not shown.
+func fieldValue(u *account.User, f string) (string, bool) {
+	switch f {
+	case "username":
+		return u.Username, true
+	case "email":
+		return u.Email, true
+	case "first_name":
+		return u.FirstName, true
+	case "last_name":
+		return u.LastName, true
+	}
+	return "", false
+}
+
+// argValue returns the value m sets for a profile field.
+func argValue(m *localstore.Mutation, f string) (string, bool) {
+	a := &m.Args
+	var p *string
+	switch f {
+	case "username":
+		p = a.Username
+	case "email":
+		p = a.Email
+	case "first_name":
+		p = a.FirstName
+	case "last_name":
+		p = a.LastName
+	}
+	if p == nil {
+		return "", false
+	}
+	return *p, true
+}

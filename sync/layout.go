@@ -27,6 +27,12 @@ var (
 	// told apart from a retry.
 	bucketOutcomes = []byte("srv_outcomes")
 
+	// bucketDisabledTokens: token hash (localstore.TokenHash) -> session
+	// (user uuid, expiry) of the server tokens revoked because their user
+	// was disabled by a pushed change, so a later request with one is told
+	// that the account is disabled rather than that the token is unknown.
+	bucketDisabledTokens = []byte("srv_disabled_tokens")
+
 	// Server tokens live in localstore's sessions bucket (token SHA-256 ->
 	// user uuid, expiry): Apply already revokes them on disable and on a
 	// password reset, for local sessions and server tokens alike.

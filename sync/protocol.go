@@ -19,11 +19,12 @@
 // with status 400 (invalid request), 401 (token missing, unknown, expired or
 // revoked, or credentials refused: code "unauthenticated"; a one-time code
 // missing or wrong at login: code "otp"), 403
-// (disabled account), 409 (code "history_reset" or "out_of_order"), 429 (too
+// (code "account_disabled": the token's user is disabled, also when the
+// token was revoked by that disable; "forbidden": another refusal), 409 (code "history_reset" or "out_of_order"), 429 (too
 // many failed logins; Retry-After gives the seconds to wait) or 5xx.
 //
 // POST /v1/token, body LoginRequest {"username","password","otp"} → 200
-// LoginResponse {"token","expires","user"}. The token is 256 random bits,
+// LoginResponse {"token","expires","user","epoch"}. The token is 256 random bits,
 // kept on the server only as its SHA-256, bound to the user's uuid, expiring
 // (localstore.SessionLifetime) and revoked when the user is disabled or resets
 // the password. Five failed logins per username and client address within five
@@ -49,8 +50,15 @@
 //
 //   - Seq ≤ last: "duplicate" (or the rejection or conflict stored the first
 //     time, so a lost answer never turns a rejection into a silent drop);
-//   - made by another user than the token's (Actor): "rejected";
-//   - a conflict (see Conflicts): "conflict" with the fields;
+//   - made by another user than the token's (Actor): "rejected", saying
+//     whether that user exists on the server at all (a store bootstrapped
+//     offline has users of its own);
+//   - a conflict (see Conflicts): "conflict" listing only the conflicting
+//     fields, with the server's value and the mutation's for each profile
+//     field; the mutation's other fields are applied (they merge) in the
+//     same transaction that records the conflict as its outcome, so a
+//     retried push gets the conflict again and applies nothing twice. The
+//     client keeps the mutation trimmed to the conflicting fields;
 //   - every field it sets already has that value: "applied" (nothing changes);
 //   - otherwise localstore.Tx.Apply under the token's identity, the same
 //     permission, validation and uniqueness rules as the local store: an error
@@ -75,7 +83,9 @@
 // were seen by the admin), the fields the mutation sets are compared with the
 // fields those changes touched: the same field on both sides is a conflict,
 // unless the server already holds the value the mutation sets; different
-// fields merge. Fields are the profile columns, "disabled", "mfa",
+// fields merge, also within one mutation (a user.update of first_name and
+// last_name when the server changed only first_name applies last_name and
+// answers a conflict on first_name alone). Fields are the profile columns, "disabled", "mfa",
 // "phone_number", "password" and "sso:<provider>"; mfa.step (the highest TOTP
 // step used) never conflicts, it only goes up.
 //
@@ -123,6 +133,7 @@ const (
 	CodeUnauthenticated = "unauthenticated"
 	CodeOTP             = "otp" // a one-time code is required or was wrong (401)
 	CodeForbidden       = "forbidden"
+	CodeDisabled        = "account_disabled" // the token's user is disabled (403)
 	CodeHistoryReset    = "history_reset"
 	CodeOutOfOrder      = "out_of_order"
 	CodeRateLimited     = "rate_limited"
@@ -149,6 +160,10 @@ type LoginResponse struct {
 	Token   string    `json:"token"`
 	Expires time.Time `json:"expires"`
 	User    WireUser  `json:"user"`
+	// Epoch is the server's history id: a store that synced with a server
+	// at another URL moves to this URL only when the epochs are the same
+	// (the same server, moved).
+	Epoch string `json:"epoch"`
 }
 
 // WireMutation is a mutation as pushed: the outbox entry plus its secrets in
@@ -176,9 +191,14 @@ type Result struct {
 	Outcome string `json:"outcome"`
 	// Reason says why a mutation was rejected or conflicts.
 	Reason string `json:"reason,omitempty"`
-	// Fields are the conflicting fields.
-	Fields []string `json:"fields,omitempty"`
-	// Version is the user's server version after an applied change.
+	// Fields are the conflicting fields (only those: the mutation's other
+	// fields were merged). Server and Local hold, for the conflicting
+	// profile fields, the server's value and the mutation's.
+	Fields []string          `json:"fields,omitempty"`
+	Server map[string]string `json:"server_values,omitempty"`
+	Local  map[string]string `json:"local_values,omitempty"`
+	// Version is the user's server version after an applied change, or
+	// after the merged part of a conflicting one.
 	Version uint64 `json:"version,omitempty"`
 }
 

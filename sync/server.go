@@ -338,6 +338,9 @@ func (s *Server) decide(tx *localstore.Tx, actorUUID, store string, m *localstor
 		return reject("the pushing user no longer exists")
 	}
 	if m.Actor != "" && m.Actor != actor.UUID {
+		if _, err := tx.User(m.Actor); err != nil {
+			return reject("made by a user who does not exist on this server (id %s, probably created offline in this store): discard the change ('airt sync discard %d') and make it again logged in as a user of the server", short(m.Actor), m.Seq)
+		}
 		return reject("made by another user than %s, whose token pushed it: log in to the server as the user who made it (airt token -s) and sync again", actor.Username)
 	}
 	if m.Op != localstore.OpCreate {
@@ -359,23 +362,41 @@ func (s *Server) decide(tx *localstore.Tx, actorUUID, store string, m *localstor
 			}
 			if f := Conflicts(target, m, changed); len(f) > 0 {
 				res.Outcome, res.Fields = Conflict, f
-				res.Reason = fmt.Sprintf("%s changed on the server since version %d (now %d)", strings.Join(f, ", "), m.BaseVersion, target.Version)
+				res.Reason = conflictReason(target, m, f)
+				res.Server, res.Local = map[string]string{}, map[string]string{}
+				for _, name := range f {
+					if v, ok := fieldValue(target, name); ok {
+						res.Server[name] = v
+					}
+					if v, ok := argValue(m, name); ok {
+						res.Local[name] = v
+					}
+				}
+				rest := without(m, f)
+				if len(rest) == 0 {
+					return nil
+				}
+				// Different fields merge: the rest is applied now, in this
+				// transaction, which also records the conflict as this
+				// mutation's outcome, so a retried push gets the conflict
+				// again and never applies the rest twice.
+				merged := Only(m, rest)
+				u, err := s.apply(tx, actor, merged)
+				if err != nil {
+					return err
+				}
+				rev, err := s.record(tx, u, merged, store, rest)
+				if err != nil {
+					return err
+				}
+				res.Version = rev
 				return nil
 			}
 		}
 	}
-	if h := m.Args.Secrets.PasswordHash; h != "" {
-		if err := account.ValidatePasswordHash(h); err != nil {
-			return reject("password hash: %s", err)
-		}
-	}
-	u, err := tx.Apply(actor, m)
+	u, err := s.apply(tx, actor, m)
 	if err != nil {
-		var ae *account.Error
-		if errors.As(err, &ae) {
-			return reject("%s", ae.Text)
-		}
-		return reject("%s", err)
+		return err
 	}
 	rev, err := s.record(tx, u, m, store, Fields(m))
 	if err != nil {
@@ -383,6 +404,77 @@ func (s *Server) decide(tx *localstore.Tx, actorUUID, store string, m *localstor
 	}
 	res.Outcome, res.Version = Applied, rev
 	return nil
+}
+
+// apply applies m as actor; a refusal is a *rejection.
+func (s *Server) apply(tx *localstore.Tx, actor *account.User, m *localstore.Mutation) (*account.User, error) {
+	if h := m.Args.Secrets.PasswordHash; h != "" {
+		if err := account.ValidatePasswordHash(h); err != nil {
+			return nil, reject("password hash: %s", err)
+		}
+	}
+	var revoked map[string]localstore.Session
+	if m.Op == localstore.OpDisable {
+		var err error
+		if revoked, err = tx.SessionsOf(m.Target); err != nil {
+			return nil, err
+		}
+	}
+	u, err := tx.Apply(actor, m)
+	if err != nil {
+		var ae *account.Error
+		if errors.As(err, &ae) {
+			return nil, reject("%s", ae.Text)
+		}
+		return nil, reject("%s", err)
+	}
+	if len(revoked) > 0 {
+		b, err := tx.Bucket(bucketDisabledTokens)
+		if err != nil {
+			return nil, err
+		}
+		for k, sess := range revoked {
+			data, _ := json.Marshal(sess)
+			if err := b.Put([]byte(k), data); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return u, nil
+}
+
+// disabledToken tells whether tok is a token revoked because its user was
+// disabled, and that user is still disabled.
+func disabledToken(tx *localstore.Tx, tok string) bool {
+	b, err := tx.Bucket(bucketDisabledTokens)
+	if err != nil || b == nil {
+		return false
+	}
+	v := b.Get([]byte(localstore.TokenHash(tok)))
+	var sess localstore.Session
+	if v == nil || json.Unmarshal(v, &sess) != nil || !tx.Now().Before(sess.Expires) {
+		return false
+	}
+	u, err := tx.User(sess.UserUUID)
+	return err == nil && u.Disabled
+}
+
+// conflictReason words a conflict: the fields, the versions and, for the
+// profile fields, the value on each side.
+func conflictReason(target *account.User, m *localstore.Mutation, fields []string) string {
+	r := fmt.Sprintf("%s changed on the server since version %d (now %d)", strings.Join(fields, ", "), m.BaseVersion, target.Version)
+	var vals []string
+	for _, f := range fields {
+		theirs, ok1 := fieldValue(target, f)
+		ours, ok2 := argValue(m, f)
+		if ok1 && ok2 {
+			vals = append(vals, fmt.Sprintf("%s: server %q, this store %q", f, theirs, ours))
+		}
+	}
+	if len(vals) > 0 {
+		r += "; " + strings.Join(vals, "; ")
+	}
+	return r
 }
 
 // checkHistory answers whether the client's position (epoch, cursor and the
@@ -515,6 +607,9 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*account.
 	err := s.store.View(func(tx *localstore.Tx) error {
 		var err error
 		u, err = tx.SessionUser(tok)
+		if errors.Is(err, account.ErrAccountDisabled) || (errors.Is(err, account.ErrBadToken) && disabledToken(tx, tok)) {
+			return &httpError{status: http.StatusForbidden, code: CodeDisabled, text: account.ErrAccountDisabled.Text}
+		}
 		return err
 	})
 	if err != nil {
@@ -602,7 +697,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		resp = LoginResponse{Token: tok, Expires: tx.Now().Add(localstore.SessionLifetime), User: wu}
+		resp = LoginResponse{Token: tok, Expires: tx.Now().Add(localstore.SessionLifetime), User: wu, Epoch: s.epoch}
 		return nil
 	})
 	if err != nil {

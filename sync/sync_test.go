@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -677,5 +678,95 @@ func TestPullPagesRenameSwap(t *testing.T) {
 	}
 	if na, nb := names(a.Store), names(b.Store); !reflect.DeepEqual(na, nb) || na[ts.bob] != "admin" || na[carol] != "bob" {
 		t.Errorf("after the paged pull: a %v, b %v", na, nb)
+	}
+}
+
+// TestPartialConflictMergesOnce: an update of two fields whose one field
+// changed on the server applies the other field, answers a conflict on the
+// changed one only, and a retried push applies nothing twice; the client
+// keeps the mutation trimmed to the conflicting field.
+func TestPartialConflictMergesOnce(t *testing.T) {
+	ts := newTestServer(t)
+	a := ts.client(t, "a", "admin")
+	b := ts.client(t, "b", "admin")
+	localChange(t, b.Store, ts.admin, &localstore.Mutation{Op: localstore.OpUpdate, Target: ts.bob,
+		Args: localstore.Args{FirstName: localstore.Str("Robert")}})
+	if _, err := b.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	localChange(t, a.Store, ts.admin, &localstore.Mutation{Op: localstore.OpUpdate, Target: ts.bob,
+		Args: localstore.Args{FirstName: localstore.Str("Roberto"), LastName: localstore.Str("Builder")}})
+	var req *PushRequest
+	_ = a.Store.View(func(tx *localstore.Tx) error {
+		req = &PushRequest{StoreID: tx.StoreID()}
+		return tx.Outbox(0, true, func(m *localstore.Mutation) error {
+			req.Mutations = append(req.Mutations, WireMutation{Mutation: *m})
+			return nil
+		})
+	})
+	var heads []uint64
+	for i := range 2 {
+		resp, err := a.Client.Push(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := resp.Results[0]
+		if r.Outcome != Conflict || len(r.Fields) != 1 || r.Fields[0] != "first_name" ||
+			r.Server["first_name"] != "Robert" || r.Local["first_name"] != "Roberto" {
+			t.Errorf("push %d: %+v, want a conflict on first_name only, with both values", i+1, r)
+		}
+		heads = append(heads, resp.Head)
+	}
+	if heads[0] != heads[1] {
+		t.Errorf("the retried push changed the server: head %d then %d", heads[0], heads[1])
+	}
+	_ = ts.store.View(func(tx *localstore.Tx) error {
+		u, err := tx.User(ts.bob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.FirstName != "Robert" || u.LastName != "Builder" {
+			t.Errorf("server has %s %s, want Robert Builder (last name merged)", u.FirstName, u.LastName)
+		}
+		return nil
+	})
+	// The engine's own push of the same outbox: the stored conflict again,
+	// and the queued change trimmed to first_name.
+	if _, err := a.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_ = a.Store.View(func(tx *localstore.Tx) error {
+		return tx.Outbox(0, true, func(m *localstore.Mutation) error {
+			if m.State != localstore.StateConflict || m.Args.FirstName == nil || m.Args.LastName != nil {
+				t.Errorf("queued %+v, want a conflict setting first_name only", m.Args)
+			}
+			return nil
+		})
+	})
+}
+
+// TestDisabledTokenSaysDisabled: a token revoked by disabling its user is
+// answered "account disabled" while the user stays disabled, and plainly
+// refused once the user is enabled again (the token stays revoked).
+func TestDisabledTokenSaysDisabled(t *testing.T) {
+	ts := newTestServer(t)
+	a := ts.client(t, "a", "admin")
+	bob := ts.client(t, "b", "bob")
+	localChange(t, a.Store, ts.admin, &localstore.Mutation{Op: localstore.OpDisable, Target: ts.bob})
+	if _, err := a.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_, err := bob.Pull(context.Background())
+	var ae *account.Error
+	if !errors.As(err, &ae) || ae.Text != account.ErrAccountDisabled.Text || !strings.Contains(ae.Hint, "ask an administrator") {
+		t.Fatalf("disabled bob pulls: %v, want the account-disabled error with its hint", err)
+	}
+	localChange(t, a.Store, ts.admin, &localstore.Mutation{Op: localstore.OpEnable, Target: ts.bob})
+	if _, err := a.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_, err = bob.Pull(context.Background())
+	if !errors.As(err, &ae) || ae.Text != account.ErrBadToken.Text || ae.Kind != account.KindUnauthenticated {
+		t.Fatalf("enabled bob with the revoked token pulls: %v, want the token refused", err)
 	}
 }
