@@ -126,7 +126,7 @@ func TestValidateRow(t *testing.T) {
 		{Row{Username: "a", Email: "a@example.com", Phone: "+44 7911 123456"}, nil},
 		{Row{FirstName: "x"}, []string{"the row has no username, email or uuid"}},
 		{Row{Username: "a", Password: "p", PasswordHash: "h"}, []string{"give password or password_hash, not both"}},
-		{Row{Username: "a", Password: "short"}, []string{"password: must be at least 8 characters"}},
+		{Row{Username: "a", Password: "short"}, []string{"password: must be at least 8 characters long"}},
 		{Row{Username: "a", PasswordHash: "$2b$10$IpD0ghIGQDCwLs8HFhN64O5hj1aL4mTsP.Q7P3RKJ4E9IdP6fqwje"}, nil},
 		{Row{Username: "a", PasswordHash: "plain"}, []string{"password_hash: must be a bcrypt ($2b$) or argon2id ($argon2id$) hash"}},
 		{Row{UUID: "0b0f6c7e1c4a4f3e9d1a2b3c4d5e6f70"}, []string{`uuid "0b0f6c7e1c4a4f3e9d1a2b3c4d5e6f70": not a uuid like 0b0f6c7e-1c4a-4f3e-9d1a-2b3c4d5e6f70`}},
