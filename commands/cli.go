@@ -27,6 +27,10 @@ type cli struct {
 
 	dbPath string
 	debug  bool
+	// mayCreateStore is set by the commands that may start a new store
+	// (user create, user import, token -s); the others refuse a missing
+	// store instead of leaving an empty file behind.
+	mayCreateStore bool
 
 	store *localstore.Store
 	creds credentials.Store

@@ -53,6 +53,7 @@ func (s *serverCmd) run() error {
 		return account.Errorf(account.KindInvalid, "--tls-cert and --tls-key go together").
 			WithHint("pass both to serve HTTPS, or neither for plain HTTP on a trusted network")
 	}
+	c.mayCreateStore = true // a missing store is reported below as an empty one, with the bootstrap hint
 	store, err := c.openStore()
 	if err != nil {
 		return err

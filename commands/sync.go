@@ -587,6 +587,10 @@ func (c *cli) reopenStore() (*localstore.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && !c.mayCreateStore {
+		return nil, &account.Error{Kind: account.KindFailed, Text: "no store at " + path,
+			Hint: "create it with its first super user ('airt user create … -su' or 'airt user import'), log in to a server with 'airt token -s URL', or point --db / AIRT_DB at an existing store"}
+	}
 	timeout, err := c.lockTimeout()
 	if err != nil {
 		return nil, err

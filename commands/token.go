@@ -49,6 +49,7 @@ func (t *tokenCmd) run() error {
 		return account.Errorf(account.KindUnauthenticated, "'The password is neither passed as parameter nor set in the environment variable AIRT_SERVICE_PASSWORD.'")
 	}
 	if t.server != "" {
+		c.mayCreateStore = true // a server login may start a new replica
 		return t.serverLogin()
 	}
 	var token string

@@ -36,6 +36,7 @@ func registerUserCreate(c *cli, user *kingpin.CmdClause) {
 
 func (u *userCreate) run() error {
 	c := u.c
+	c.mayCreateStore = true // the first super user bootstraps a new store
 	if err := u.out.check(); err != nil {
 		return err
 	}

@@ -56,6 +56,7 @@ func registerUserImport(c *cli, user *kingpin.CmdClause) {
 }
 
 func (u *userImport) run() error {
+	u.c.mayCreateStore = true // an import may bootstrap a new store
 	c := u.c
 	// Read stdin before the store is opened (and locked): in
 	// `airt user export | airt user import -` the export needs the lock.
