@@ -338,6 +338,20 @@ func (c *cli) sendSMSCode(uuid, phone, purpose string) error {
 	if strings.TrimSpace(cmdline) == "" {
 		return errNoSMSSender
 	}
+	var sent []time.Time
+	err := c.view(func(tx *localstore.Tx) error {
+		var err error
+		sent, err = tx.SMSSends(uuid)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	sent, next, err := otp.SendAllowed(sent, c.now())
+	if err != nil {
+		return account.Errorf(account.KindFailed, "%s: at most %d in %d minutes", err, otp.SMSMaxSends, int(otp.SMSSendWindow.Minutes())).
+			WithHint("use the last code you received, or try again after " + next.UTC().Format("15:04:05 UTC"))
+	}
 	code, ch, err := otp.NewSMSChallenge(phone, purpose, c.now())
 	if err != nil {
 		return err
@@ -347,7 +361,12 @@ func (c *cli) sendSMSCode(uuid, phone, purpose string) error {
 		return err
 	}
 	c.debugf("SMS code for %s sent to %s", purpose, phone)
-	return c.update(func(tx *localstore.Tx) error { return tx.PutSMSChallenge(uuid, purpose, ch) })
+	return c.update(func(tx *localstore.Tx) error {
+		if err := tx.PutSMSSends(uuid, append(sent, c.now())); err != nil {
+			return err
+		}
+		return tx.PutSMSChallenge(uuid, purpose, ch)
+	})
 }
 
 // runSMSCommand runs cmdline with `sh -c`, the number in AIRT_SMS_TO and

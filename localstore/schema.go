@@ -55,6 +55,8 @@ var (
 	// bucketSMS: user uuid + "/" + purpose -> otp.SMSChallenge as JSON,
 	// sealed with the store key (additional data: the key). The code itself is
 	// kept only as a salted HMAC inside the sealed record (sms.go).
+	//   user uuid + "/sends" -> JSON list of the times codes were sent in
+	//   the last hour (the send limit, otp.SendAllowed; not secret)
 	bucketSMS = []byte("sms")
 )
 

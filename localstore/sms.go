@@ -3,6 +3,7 @@ package localstore
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/otp"
@@ -90,4 +91,28 @@ func OTPAttempts(u *account.User) otp.Attempts {
 		return otp.Attempts{}
 	}
 	return otp.Attempts{Failures: u.MFA.Failures, LockedUntil: u.MFA.LockedUntil}
+}
+
+// smsSendsKey keeps when SMS codes were last sent for user uuid (any
+// purpose), for the send limit (otp.SendAllowed).
+func smsSendsKey(uuid string) []byte { return []byte(uuid + "/sends") }
+
+// SMSSends returns the times SMS codes were sent for user uuid.
+func (t *Tx) SMSSends(uuid string) ([]time.Time, error) {
+	var sent []time.Time
+	if v := t.tx.Bucket(bucketSMS).Get(smsSendsKey(uuid)); v != nil {
+		if err := json.Unmarshal(v, &sent); err != nil {
+			return nil, fmt.Errorf("decode sms send times: %w", err)
+		}
+	}
+	return sent, nil
+}
+
+// PutSMSSends stores the times SMS codes were sent for user uuid.
+func (t *Tx) PutSMSSends(uuid string, sent []time.Time) error {
+	data, err := json.Marshal(sent)
+	if err != nil {
+		return err
+	}
+	return t.tx.Bucket(bucketSMS).Put(smsSendsKey(uuid), data)
 }

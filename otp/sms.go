@@ -150,3 +150,35 @@ func SMSMessage(code, purpose string) string {
 	return fmt.Sprintf("Your airt %s is %s. It expires in %d minutes. Do not share it.",
 		what, code, int(SMSValidity/time.Minute))
 }
+
+// SMS sending is rate limited per user: at most SMSMaxSends codes in any
+// SMSSendWindow, so that a script (or a stranger running reset-password, which
+// needs no login) cannot flood a phone or run up the gateway's bill.
+const (
+	SMSMaxSends   = 5
+	SMSSendWindow = time.Hour
+)
+
+// ErrSMSSendLimit is returned by SendAllowed when the limit is reached.
+var ErrSMSSendLimit = errors.New("too many SMS codes were sent for this account")
+
+// SendAllowed reports whether one more code may be sent now, given the times
+// earlier codes were sent. It returns the send times still inside the window
+// (the ones to keep) and, when refused, when the next send is allowed.
+func SendAllowed(sent []time.Time, now time.Time) (kept []time.Time, next time.Time, err error) {
+	for _, t := range sent {
+		if now.Sub(t) < SMSSendWindow {
+			kept = append(kept, t)
+		}
+	}
+	if len(kept) >= SMSMaxSends {
+		oldest := kept[0]
+		for _, t := range kept {
+			if t.Before(oldest) {
+				oldest = t
+			}
+		}
+		return kept, oldest.Add(SMSSendWindow), ErrSMSSendLimit
+	}
+	return kept, time.Time{}, nil
+}

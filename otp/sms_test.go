@@ -146,3 +146,24 @@ func TestSMSMessage(t *testing.T) {
 		}
 	}
 }
+
+func TestSendAllowed(t *testing.T) {
+	now := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+	var sent []time.Time
+	for i := 0; i < SMSMaxSends; i++ {
+		kept, _, err := SendAllowed(sent, now.Add(time.Duration(i)*time.Minute))
+		if err != nil {
+			t.Fatalf("send %d refused: %v", i+1, err)
+		}
+		sent = append(kept, now.Add(time.Duration(i)*time.Minute))
+	}
+	at := now.Add(10 * time.Minute)
+	if _, next, err := SendAllowed(sent, at); !errors.Is(err, ErrSMSSendLimit) || !next.Equal(now.Add(SMSSendWindow)) {
+		t.Errorf("send %d: err %v, next %v; want the limit until %v", SMSMaxSends+1, err, next, now.Add(SMSSendWindow))
+	}
+	// An hour after the first send, one slot is free again.
+	kept, _, err := SendAllowed(sent, now.Add(SMSSendWindow))
+	if err != nil || len(kept) != SMSMaxSends-1 {
+		t.Errorf("after the window: kept %d, err %v; want %d kept and allowed", len(kept), err, SMSMaxSends-1)
+	}
+}
