@@ -229,12 +229,20 @@ func getDevice(tx *localstore.Tx, store string) (device, error) {
 }
 
 func putDevice(tx *localstore.Tx, store string, d device) error {
-	b, err := tx.Bucket(bucketDevices)
+	return putJSON(tx, bucketDevices, []byte(store), d)
+}
+
+// putJSON stores v as JSON under key in one of the server's buckets.
+func putJSON(tx *localstore.Tx, bucket, key []byte, v any) error {
+	b, err := tx.Bucket(bucket)
 	if err != nil {
 		return err
 	}
-	data, _ := json.Marshal(d)
-	return b.Put([]byte(store), data)
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s/%s: %w", bucket, key, err)
+	}
+	return b.Put(key, data)
 }
 
 func outcomeKey(store string, seq uint64) []byte {
@@ -300,12 +308,7 @@ func (s *Server) PushOne(actorUUID, store string, m *localstore.Mutation) (Resul
 }
 
 func putOutcome(tx *localstore.Tx, store string, res Result) error {
-	b, err := tx.Bucket(bucketOutcomes)
-	if err != nil {
-		return err
-	}
-	data, _ := json.Marshal(res)
-	return b.Put(outcomeKey(store, res.Seq), data)
+	return putJSON(tx, bucketOutcomes, outcomeKey(store, res.Seq), res)
 }
 
 // previous answers a mutation processed before: duplicate, or its stored
@@ -428,16 +431,9 @@ func (s *Server) apply(tx *localstore.Tx, actor *account.User, m *localstore.Mut
 		}
 		return nil, reject("%s", err)
 	}
-	if len(revoked) > 0 {
-		b, err := tx.Bucket(bucketDisabledTokens)
-		if err != nil {
+	for k, sess := range revoked {
+		if err := putJSON(tx, bucketDisabledTokens, []byte(k), sess); err != nil {
 			return nil, err
-		}
-		for k, sess := range revoked {
-			data, _ := json.Marshal(sess)
-			if err := b.Put([]byte(k), data); err != nil {
-				return nil, err
-			}
 		}
 	}
 	return u, nil
