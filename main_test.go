@@ -27,9 +27,13 @@ var update = flag.Bool("update", false, "rewrite the golden sections of testdata
 const frozenNow = "2024-01-02T03:04:05Z"
 
 func TestMain(m *testing.M) {
+	// Cheap password hashing: the scripts run airt hundreds of times, and
+	// production argon2id made up most of the suite's time.
+	account.UseTestArgon2()
 	testscript.Main(m, map[string]func(){
 		"airt": func() {
 			commands.TestHooks = true
+			account.UseTestArgon2()
 			os.Exit(commands.Run(os.Args[1:], commands.OSEnv()))
 		},
 	})

@@ -11,24 +11,44 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-// Argon2Params are the argon2id parameters of new password hashes: the OWASP
-// recommendation (19 MiB memory, 2 passes, 1 lane), about 25 ms on one core.
-// Hashes are PHC strings, e.g.
-// $argon2id$v=19$m=19456,t=2,p=1$<salt b64>$<hash b64>, so the parameters can
-// change later without breaking stored hashes.
-var Argon2Params = struct {
+// Argon2Parameters are the argon2id parameters of a password hash.
+type Argon2Parameters struct {
 	Memory  uint32 // KiB
 	Time    uint32
 	Threads uint8
 	KeyLen  uint32
 	SaltLen int
-}{Memory: 19 * 1024, Time: 2, Threads: 1, KeyLen: 32, SaltLen: 16}
+}
+
+// ProductionArgon2 are the parameters of new password hashes: the OWASP
+// recommendation (19 MiB memory, 2 passes, 1 lane), about 25 ms on one core.
+// Hashes are PHC strings, e.g.
+// $argon2id$v=19$m=19456,t=2,p=1$<salt b64>$<hash b64>, so the parameters can
+// change later without breaking stored hashes.
+var ProductionArgon2 = Argon2Parameters{Memory: 19 * 1024, Time: 2, Threads: 1, KeyLen: 32, SaltLen: 16}
+
+// testArgon2 are cheap parameters (64 KiB, 1 pass) that only a test binary
+// switches on, through UseTestArgon2: the golden tests run the airt binary
+// hundreds of times, and production hashing made up most of their time.
+var testArgon2 = Argon2Parameters{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16}
+
+// argon2Params are the parameters HashPassword uses: ProductionArgon2 in
+// every released binary. No flag or environment variable reaches it.
+var argon2Params = ProductionArgon2
+
+// UseTestArgon2 makes HashPassword use cheap parameters. Only test binaries
+// call it (from TestMain, or the airt command registered by main_test.go);
+// hashes it makes are still valid argon2id PHC strings.
+func UseTestArgon2() { argon2Params = testArgon2 }
+
+// Argon2Params returns the parameters new password hashes are made with.
+func Argon2Params() Argon2Parameters { return argon2Params }
 
 var b64 = base64.RawStdEncoding
 
 // HashPassword returns an argon2id PHC hash of password.
 func HashPassword(password string) (string, error) {
-	p := Argon2Params
+	p := argon2Params
 	salt := make([]byte, p.SaltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("hash password: %w", err)
