@@ -66,10 +66,11 @@ func (s *serverCmd) run() error {
 		return account.Errorf(account.KindInvalid, "the server's store %s has no users: nobody could log in", store.Path()).
 			WithHint("bootstrap it first: airt --db " + store.Path() + " user create -un USERNAME … -su")
 	}
-	srv, err := server.NewServer(store, server.Options{Log: c.env.Stderr, Now: c.env.Now})
+	st, err := server.OpenBolt(store)
 	if err != nil {
 		return err
 	}
+	srv := server.NewServer(st, server.Options{Log: c.env.Stderr, Now: c.env.Now})
 	ln, err := net.Listen("tcp", s.listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.listen, err)

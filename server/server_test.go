@@ -84,9 +84,11 @@ func newTestServer(t *testing.T) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ts.srv, err = NewServer(ts.store, Options{}); err != nil {
+	st, err := OpenBolt(ts.store)
+	if err != nil {
 		t.Fatal(err)
 	}
+	ts.srv = NewServer(st, Options{})
 	ts.http = httptest.NewServer(ts.srv)
 	t.Cleanup(ts.http.Close)
 	return ts
@@ -242,7 +244,7 @@ func TestSecretsOnlyForSelf(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := &usersync.Client{URL: ts.http.URL, Token: resp.Token, Retries: -1}
-	p, err := c.Pull(context.Background(), "", 0, "", 0)
+	p, err := c.Pull(context.Background(), "", 0, "", 0, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +263,7 @@ func TestSecretsOnlyForSelf(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Token = resp.Token
-	if p, err = c.Pull(context.Background(), "", 0, "", 0); err != nil {
+	if p, err = c.Pull(context.Background(), "", 0, "", 0, ""); err != nil {
 		t.Fatal(err)
 	}
 	if len(p.Users) != 1 || p.Users[0].UUID != ts.bob || p.Users[0].Secrets == nil {
