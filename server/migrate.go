@@ -23,16 +23,17 @@ import (
 // offline changes become history). It returns from's sealing key, which
 // to now checks against and every server process on the database needs.
 // One transaction on each side: a failure leaves the database empty.
-func Migrate(ctx context.Context, from *localstore.Store, to *PostgresStore) ([]byte, error) {
+func Migrate(ctx context.Context, from *localstore.Store, to *PostgresStore) (MigrateReport, error) {
+	var rep MigrateReport
 	if _, err := OpenBolt(from); err != nil {
-		return nil, err
+		return rep, err
 	}
 	var key []byte
 	if err := from.Update(func(tx *localstore.Tx) (err error) {
 		key, err = tx.Key()
 		return err
 	}); err != nil {
-		return nil, fmt.Errorf("the key of %s: %w", from.Path(), err)
+		return rep, fmt.Errorf("the key of %s: %w", from.Path(), err)
 	}
 	var epoch string
 	err := pgx.BeginFunc(ctx, to.pool, func(pg pgx.Tx) error {
@@ -50,17 +51,26 @@ func Migrate(ctx context.Context, from *localstore.Store, to *PostgresStore) ([]
 		}
 		return from.View(func(tx *localstore.Tx) error {
 			epoch = string(tx.GetMeta(metaEpoch))
-			return copyToPostgres(ctx, tx, pg, key, epoch, from.ID())
+			return copyToPostgres(ctx, tx, pg, key, epoch, from.ID(), &rep)
 		})
 	})
 	if err != nil {
-		return nil, fmt.Errorf("migrate %s: %w", from.Path(), err)
+		return rep, fmt.Errorf("migrate %s: %w", from.Path(), err)
 	}
 	to.key, to.epoch = key, epoch
-	return key, nil
+	rep.Epoch, rep.Key = epoch, key
+	return rep, nil
 }
 
-func copyToPostgres(ctx context.Context, tx *localstore.Tx, pg pgx.Tx, key []byte, epoch, storeID string) error {
+// MigrateReport says what Migrate copied.
+type MigrateReport struct {
+	Users, Changes int
+	Epoch          string
+	// Key is the sealing key of the store migrated.
+	Key []byte
+}
+
+func copyToPostgres(ctx context.Context, tx *localstore.Tx, pg pgx.Tx, key []byte, epoch, storeID string, rep *MigrateReport) error {
 	var users [][]any
 	if err := tx.ForEachUser(func(u *account.User) error {
 		data, err := json.Marshal(u)
@@ -75,6 +85,7 @@ func copyToPostgres(ctx context.Context, tx *localstore.Tx, pg pgx.Tx, key []byt
 	if _, err := pg.CopyFrom(ctx, pgx.Identifier{"airt_users"}, []string{"uuid", "username_key", "email_key", "enabled_super", "data"}, pgx.CopyFromRows(users)); err != nil {
 		return fmt.Errorf("copy users: %w", err)
 	}
+	rep.Users = len(users)
 	var head uint64
 	var changes [][]any
 	if b, _ := tx.Bucket(bucketChanges); b != nil {
@@ -96,6 +107,7 @@ func copyToPostgres(ctx context.Context, tx *localstore.Tx, pg pgx.Tx, key []byt
 	if _, err := pg.CopyFrom(ctx, pgx.Identifier{"airt_changes"}, []string{"rev", "id", "uuid", "store", "seq", "mutation", "fields"}, pgx.CopyFromRows(changes)); err != nil {
 		return fmt.Errorf("copy the history: %w", err)
 	}
+	rep.Changes = len(changes)
 	if _, err := pg.Exec(ctx, `UPDATE airt_version SET rev = $1 WHERE id = 1`, head); err != nil {
 		return err
 	}

@@ -40,6 +40,8 @@ type PostgresStore struct {
 	key   []byte
 	now   func() time.Time
 	epoch string
+	// sealed: the database has a key check (it was migrated with a key).
+	sealed bool
 	// prunes counts failed logins recorded, to sweep expired ones now and
 	// then.
 	prunes atomic.Uint64
@@ -174,9 +176,9 @@ func (s *PostgresStore) loadMeta(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("the database's key check is damaged: %w", err)
 		}
+		s.sealed = true
 		if s.key == nil {
-			return account.Errorf(account.KindInvalid, "the database's TOTP secrets are sealed with a key, and none was given").
-				WithHint("pass the key file written by 'airt server migrate' (--key-file)")
+			return nil // RequiresKey tells; Key fails
 		}
 		if _, err := otp.Open(s.key, sealed, []byte(meta[pgMetaStoreID])); err != nil {
 			return account.Errorf(account.KindInvalid, "the key given does not match the database's").
@@ -186,7 +188,12 @@ func (s *PostgresStore) loadMeta(ctx context.Context) error {
 	return nil
 }
 
-func (s *PostgresStore) Epoch() string  { return s.epoch }
+func (s *PostgresStore) Epoch() string { return s.epoch }
+
+// RequiresKey reports whether the database was opened without the key its
+// data is sealed with (a server cannot run so; migrate need not).
+func (s *PostgresStore) RequiresKey() bool { return s.sealed && s.key == nil }
+
 func (s *PostgresStore) Now() time.Time { return s.now().UTC() }
 func (s *PostgresStore) Close() error   { s.pool.Close(); return nil }
 

@@ -34,7 +34,7 @@ const RequireEnv = "AIRT_TEST_REQUIRE_POSTGRES"
 const URLEnv = "AIRT_TEST_POSTGRES"
 
 var (
-	once     sync.Once
+	mu       sync.Mutex
 	adminURL string
 	startErr error
 	cluster  *clusterProc
@@ -50,39 +50,77 @@ type clusterProc struct {
 // when the test ends.
 func URL(t testing.TB) string {
 	t.Helper()
-	once.Do(func() { adminURL, startErr = start() })
-	if startErr != nil {
-		if os.Getenv(RequireEnv) == "1" {
-			t.Fatalf("PostgreSQL is required (%s=1) but not available: %v", RequireEnv, startErr)
+	u, drop, err := NewDatabase()
+	if errors.Is(err, ErrUnavailable) {
+		if Required() {
+			t.Fatalf("PostgreSQL is required (%s=1) but not available: %v", RequireEnv, err)
 		}
-		t.Skipf("PostgreSQL not available (set %s=postgres://… or install postgresql): %v", URLEnv, startErr)
+		t.Skipf("PostgreSQL not available (set %s=postgres://… or install postgresql): %v", URLEnv, err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(drop)
+	return u
+}
+
+// ErrUnavailable: no PostgreSQL to test with.
+var ErrUnavailable = errors.New("PostgreSQL unavailable")
+
+// Required reports whether the tests must not skip for want of PostgreSQL.
+func Required() bool { return os.Getenv(RequireEnv) == "1" }
+
+// Available reports whether PostgreSQL can be used (starting the private
+// cluster if needed).
+func Available() bool {
+	mu.Lock()
+	defer mu.Unlock()
+	if adminURL == "" && startErr == nil {
+		adminURL, startErr = start()
+	}
+	return startErr == nil
+}
+
+// NewDatabase creates an empty database and returns its URL and a function
+// that drops it.
+func NewDatabase() (string, func(), error) {
+	if !Available() {
+		return "", nil, fmt.Errorf("%w: %v", ErrUnavailable, startErr)
 	}
 	name := fmt.Sprintf("airt_test_%d_%d", os.Getpid(), dbCount.Add(1))
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, adminURL)
 	if err != nil {
-		t.Fatalf("connect to the test PostgreSQL: %v", err)
+		return "", nil, fmt.Errorf("connect to the test PostgreSQL: %w", err)
 	}
 	defer conn.Close(ctx)
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create the test database: %v", err)
+		return "", nil, fmt.Errorf("create the test database: %w", err)
 	}
-	t.Cleanup(func() {
+	drop := func() {
 		c, err := pgx.Connect(ctx, adminURL)
 		if err != nil {
 			return
 		}
 		defer c.Close(ctx)
 		c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-	})
+	}
 	u, _ := url.Parse(adminURL)
 	u.Path = "/" + name
-	return u.String()
+	return u.String(), drop, nil
 }
 
 // Stop stops the private cluster, if one was started (call it from
-// TestMain after m.Run).
+// TestMain after m.Run, or in the Cleanup of the test that used it); a
+// later NewDatabase starts another.
 func Stop() {
+	mu.Lock()
+	defer mu.Unlock()
+	stopLocked()
+}
+
+func stopLocked() {
+	adminURL, startErr = "", nil
 	if cluster == nil {
 		return
 	}
@@ -168,7 +206,7 @@ func start() (string, error) {
 		RawQuery: url.Values{"host": {dir}, "sslmode": {"disable"}}.Encode()}
 	conn, err := pgx.Connect(context.Background(), u.String())
 	if err != nil {
-		Stop()
+		stopLocked()
 		return "", err
 	}
 	conn.Close(context.Background())
