@@ -146,6 +146,7 @@ func TestDifferential(t *testing.T) {
 	}
 	matched, deviating := 0, 0
 	failures := 0
+	classes := map[string]int{}
 	for _, c := range rec.Cases {
 		stdout, stderr := runOffTerminal(t, c, now)
 		if stdout == c.Stdout && normaliseSets(stderr) == normaliseSets(c.Stderr) {
@@ -155,15 +156,20 @@ func TestDifferential(t *testing.T) {
 		// With no users the original never called a template, so it
 		// printed even a template that cannot work; airt rejects those
 		// before looking at the users (a bad -f changes nothing).
-		documented := len(c.Users) == 0 && c.Stderr == "" &&
-			strings.HasPrefix(stderr, "Formatting is wrong for ")
+		documented := false
+		if len(c.Users) == 0 && c.Stderr == "" && strings.HasPrefix(stderr, "Formatting is wrong for ") {
+			documented = true
+			classes["no-rows"]++
+		}
 		// A plain column list (-f username,uuid) is airt's addition.
 		if f, _ := parseColumnList(c.Format); f != nil && c.Mode == "format" {
 			documented = true
+			classes["column-list"]++
 		}
 		for _, tag := range c.Tags {
 			if documentedDeviations[tag] != "" {
 				documented = true
+				classes[tag]++
 			}
 		}
 		if documented {
@@ -176,6 +182,6 @@ func TestDifferential(t *testing.T) {
 				c.Name, c.Mode, c.Format, stdout, c.Stdout, stderr, c.Stderr)
 		}
 	}
-	t.Logf("differential: %d of %d cases byte-identical (%.1f %%), %d documented deviations, %d other differences",
-		matched, len(rec.Cases), 100*float64(matched)/float64(len(rec.Cases)), deviating, failures)
+	t.Logf("differential: %d of %d cases byte-identical (%.1f %%), %d documented deviations %v, %d other differences",
+		matched, len(rec.Cases), 100*float64(matched)/float64(len(rec.Cases)), deviating, classes, failures)
 }

@@ -124,21 +124,22 @@ func (st Stream) Text(s string) string {
 // writePlainTable writes the table of rows (cells in headers' order) to w,
 // with missing for None cells, and a final newline.
 func writePlainTable(w io.Writer, headers []string, rows [][]cellValue, missing string, st Stream) error {
-	_, err := io.WriteString(w, st.Text(tabulatePlain(headers, rows, missing, st.Terminal)+"\n"))
+	_, err := io.WriteString(w, st.Text(tabulatePlain(headers, rows, missing, st)+"\n"))
 	return err
 }
 
 // tabulatePlain is tabulate(rows, headers, tablefmt="plain",
 // missingval=missing) without the final newline. On a terminal, cells are
 // made terminal-safe first and measured by display width.
-func tabulatePlain(headers []string, rows [][]cellValue, missing string, terminal bool) string {
+func tabulatePlain(headers []string, rows [][]cellValue, missing string, st Stream) string {
+	terminal := st.Terminal
 	if terminal {
 		safe := make([][]cellValue, len(rows))
 		for r, row := range rows {
 			safe[r] = make([]cellValue, len(row))
 			for c, v := range row {
 				if v.kind == valStr {
-					v.s = ForTerminal(v.s, false)
+					v.s = ForTerminal(v.s, st.NoColor)
 				}
 				safe[r][c] = v
 			}
@@ -162,8 +163,37 @@ func tabulatePlain(headers []string, rows [][]cellValue, missing string, termina
 		width = func(s string) int { return utf8.RuneCountInString(stripInvisible(s)) }
 	}
 
+	// A line break anywhere switches tabulate to its multi-line layout.
+	multiline := false
+	for _, h := range headers {
+		multiline = multiline || strings.ContainsAny(h, "\r\n")
+	}
+	for _, row := range rows {
+		for _, v := range row {
+			multiline = multiline || (v.kind == valStr && strings.ContainsAny(v.s, "\r\n"))
+		}
+	}
+	// cellWidth is tabulate's width_fn: the widest line of a cell.
+	cellWidth := width
+	if multiline {
+		cellWidth = func(s string) int {
+			most := 0
+			for _, piece := range splitCRLF(s) {
+				most = max(most, width(piece))
+			}
+			return most
+		}
+	}
+	// exact: tabulate pads with the column width itself, not a width
+	// corrected for invisible or wide characters.
+	exact := !terminal && !invisible
+
 	cols := make([][]string, len(headers))
 	numeric := make([]bool, len(headers))
+	colWidths := make([]int, len(headers))
+	for c, h := range headers {
+		colWidths[c] = width(h) + 2 // tabulate's MIN_PADDING
+	}
 	if len(rows) > 0 {
 		for c := range headers {
 			col := make([]cellValue, len(rows))
@@ -171,34 +201,121 @@ func tabulatePlain(headers []string, rows [][]cellValue, missing string, termina
 				col[r] = rows[r][c]
 			}
 			cols[c], numeric[c] = tabulateColumn(col, missing, invisible)
-			minWidth := width(headers[c]) + 2 // tabulate's MIN_PADDING
-			most := minWidth
+			most := colWidths[c]
 			for _, s := range cols[c] {
-				most = max(most, width(s))
+				most = max(most, cellWidth(s))
 			}
 			for r, s := range cols[c] {
-				cols[c][r] = padTo(s, most-width(s), numeric[c])
+				if multiline {
+					cols[c][r] = padLines(s, most, numeric[c], exact, width)
+				} else {
+					cols[c][r] = padTo(s, most-width(s), numeric[c])
+				}
+			}
+			for _, s := range cols[c] {
+				colWidths[c] = max(colWidths[c], cellWidth(s))
 			}
 		}
 	}
-	lines := make([]string, 0, len(rows)+1)
 	hdr := make([]string, len(headers))
 	for c, h := range headers {
-		most := width(h) + 2
-		for _, s := range cols[c] {
-			most = max(most, width(s))
-		}
-		hdr[c] = padTo(h, most-width(h), numeric[c])
+		hdr[c] = padTo(h, colWidths[c]-width(h), numeric[c])
 	}
-	lines = append(lines, pyRStrip(strings.Join(hdr, "  ")))
+	lines := make([]string, 0, len(rows)+1)
+	appendRow := func(cells []string) {
+		if !multiline {
+			lines = append(lines, pyRStrip(strings.Join(cells, "  ")))
+			return
+		}
+		// _append_multiline_row: one output line per line of the
+		// tallest cell, shorter cells filled with blank lines.
+		split := make([][]string, len(cells))
+		n := 0
+		for c, cell := range cells {
+			split[c] = pySplitLines(cell)
+			n = max(n, len(split[c]))
+		}
+		for i := 0; i < n; i++ {
+			parts := make([]string, len(cells))
+			for c := range cells {
+				if i < len(split[c]) {
+					parts[c] = split[c][i]
+				} else {
+					parts[c] = strings.Repeat(" ", colWidths[c])
+				}
+			}
+			lines = append(lines, pyRStrip(strings.Join(parts, "  ")))
+		}
+	}
+	appendRow(hdr)
 	for r := range rows {
 		cells := make([]string, len(headers))
 		for c := range headers {
 			cells[c] = cols[c][r]
 		}
-		lines = append(lines, pyRStrip(strings.Join(cells, "  ")))
+		appendRow(cells)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// padLines pads each line of a multi-line cell to most columns, as
+// tabulate's _align_column does: lines are Python's splitlines(), the
+// widths come from splitting on \r and \n only; exact pads by the line's
+// own length, otherwise by a width corrected line by line.
+func padLines(s string, most int, right, exact bool, width func(string) int) string {
+	lines := pySplitLines(s)
+	out := make([]string, 0, len(lines))
+	if exact {
+		for _, l := range lines {
+			out = append(out, padTo(l, most-utf8.RuneCountInString(l), right))
+		}
+		return strings.Join(out, "\n")
+	}
+	pieces := splitCRLF(s)
+	for i := 0; i < len(lines) && i < len(pieces); i++ {
+		target := most - (width(pieces[i]) - utf8.RuneCountInString(pieces[i]))
+		out = append(out, padTo(lines[i], target-utf8.RuneCountInString(lines[i]), right))
+	}
+	return strings.Join(out, "\n")
+}
+
+// splitCRLF is re.split("[\r\n]", s).
+func splitCRLF(s string) []string {
+	var out []string
+	for {
+		i := strings.IndexAny(s, "\r\n")
+		if i < 0 {
+			return append(out, s)
+		}
+		out = append(out, s[:i])
+		s = s[i+1:]
+	}
+}
+
+// pySplitLines is Python's str.splitlines(): lines end at \n, \r, \r\n,
+// \v, \f, \x1c, \x1d, \x1e, \x85, U+2028 and U+2029; a final line break
+// does not start another line.
+func pySplitLines(s string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch r {
+		case '\n', '\r', '\v', '\f', 0x1c, 0x1d, 0x1e, 0x85, 0x2028, 0x2029:
+			out = append(out, s[start:i])
+			i += size
+			if r == '\r' && i < len(s) && s[i] == '\n' {
+				i++
+			}
+			start = i
+			continue
+		}
+		i += size
+	}
+	if start < len(s) {
+		out = append(out, s[start:])
+	}
+	return out
 }
 
 func hasInvisible(s string) bool {
