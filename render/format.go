@@ -166,10 +166,12 @@ func (fl formatField) check() int {
 	if boolColumns[fl.column] {
 		samples = []cellValue{{kind: valBool, b: true}}
 	} else {
+		// Texts are far shorter than maxWidth, so an index past it
+		// fails on every value.
 		long := 1
 		for _, p := range fl.tmpl.parts {
 			for _, a := range p.access {
-				long = max(long, a.index+1)
+				long = max(long, min(a.index, maxWidth)+1)
 			}
 		}
 		samples = []cellValue{{kind: valStr}, {kind: valStr, s: strings.Repeat("x", long)}}

@@ -321,3 +321,13 @@ func FuzzParseFormat(f *testing.F) {
 		}
 	})
 }
+
+// TestHugeIndex: an index far past any text is refused without building a
+// sample that long.
+func TestHugeIndex(t *testing.T) {
+	for _, f := range []string{"{'username': '{0[9223372036854775807]}'}", "{'username': '{0[99999999999999999999]}'}"} {
+		if _, err := ParseFormat(f); err == nil {
+			t.Errorf("ParseFormat(%q) accepted", f)
+		}
+	}
+}
