@@ -143,6 +143,9 @@ def template(rng):
         parts.append(rng.choice(FIELDS) if rng.random() < 0.55 else rng.choice(LITERALS))
     if rng.random() < 0.1:
         parts = [rng.choice(FIELDS)]
+    if rng.random() < 0.08:
+        # A line break switches tabulate to its multi-line layout.
+        parts.insert(rng.randint(0, len(parts)), rng.choice(["\\n", "\\r\\n", "\\n\\n", "\\r"]))
     return "".join(parts)
 
 
@@ -233,7 +236,7 @@ def error(problem):
 def main():
     rng = random.Random(int(sys.argv[1]) if len(sys.argv) > 1 else 20261202)
     cases = []
-    for i in range(2400):
+    for i in range(3000):
         nusers = rng.choice([0, 1, 1, 2, 3, 4])
         users = [user(rng) for _ in range(nusers)]
         mode = rng.choice(["table", "table", "quiet", "format", "format", "format", "format"])
