@@ -68,12 +68,14 @@ var columnList = regexp.MustCompile(`^\s*[A-Za-z_]\w*(\s*,\s*[A-Za-z_]\w*)*\s*$`
 //   - The original client's Python dict literal of column to str.format
 //     template, for example "{'username': '{}', 'uuid': '{}'}" or
 //     '{"username": "User: {:>10}"}'. Keys print in the dict's order.
-//     A template takes one positional argument: "{}" or "{0}" with an
-//     optional conversion (!s, !r, !a) and format spec (fill, align,
-//     sign, '#', '0', width, grouping, precision, type), literal text,
-//     "{{" and "}}". The value is a Python str, or a bool for super_user,
-//     is_mfa_active, disabled and is_phone_number_verified ("{:d}" prints
-//     1 or 0); a missing phone number is None and prints "None".
+//     A template takes one positional argument: "{}" or "{0}", then
+//     indexes into a str ("{0[0]}") and the number attributes of a bool
+//     ("{0.real}", .imag, .numerator, .denominator), an optional
+//     conversion (!s, !r, !a) and format spec (fill, align, sign, '#',
+//     '0', width, grouping, precision, type), literal text, "{{" and "}}".
+//     The value is a Python str, or a bool for super_user, is_mfa_active,
+//     disabled and is_phone_number_verified ("{:d}" prints 1 or 0); a
+//     missing phone number is None: "{}" prints "None", a spec fails.
 //   - A plain column list, "username,uuid", meaning "{}" for each. It is
 //     used only when every name is a column (and the text is not a Python
 //     literal), so every input the original client accepted or rejected
@@ -86,8 +88,10 @@ var columnList = regexp.MustCompile(`^\s*[A-Za-z_]\w*(\s*,\s*[A-Za-z_]\w*)*\s*$`
 // "The format string is an empty dictionary: {}", "The following columns
 // are not valid: {...}. Only the following columns are valid: {...}" and
 // "Formatting is wrong for <column>: <template>". Each template is tried
-// on a sample value of its column's type here, so formatting cannot fail
-// later, when the users are printed.
+// on sample values of its column's type here: one that fails on all of
+// them is an error now; one that fails only on some values (an index past
+// the end of a short text, a spec on a missing phone number) fails later,
+// in Users, as the original's did.
 func ParseFormat(s string) (*Format, error) {
 	if s == "" {
 		return nil, nil

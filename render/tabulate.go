@@ -158,7 +158,12 @@ func tabulatePlain(headers []string, rows [][]cellValue, missing string, st Stre
 	width := func(s string) int { return utf8.RuneCountInString(s) }
 	switch {
 	case terminal:
-		width = func(s string) int { return displayWidth.StringWidth(sgr.ReplaceAllString(s, "")) }
+		width = func(s string) int {
+			if strings.Contains(s, "\x1b") {
+				s = sgr.ReplaceAllString(s, "")
+			}
+			return displayWidth.StringWidth(s)
+		}
 	case invisible:
 		width = func(s string) int { return utf8.RuneCountInString(stripInvisible(s)) }
 	}
