@@ -10,11 +10,13 @@ import (
 
 // This file implements Python's str.format for a template called with one
 // positional argument, the subset -f needs: literal text, "{{" and "}}",
-// replacement fields "{}", "{0}", with a conversion (!s, !r, !a) and a
-// format spec ([[fill]align][sign][z][#][0][width][grouping][.precision][type]).
+// replacement fields "{}", "{0}", with indexes ("{0[1]}") and attributes
+// ("{0.real}"), a conversion (!s, !r, !a) and a format spec
+// ([[fill]align][sign][z][#][0][width][grouping][.precision][type]).
 // Arguments are Python str, bool or None. Anything Python would reject, and
-// the few things Python accepts that are not supported (attribute or index
-// field names, nested fields in a spec, widths over maxWidth), is an error.
+// the few things Python accepts that are not supported (methods and other
+// non-number attributes, whose text holds a memory address; nested fields
+// in a spec; widths over maxWidth), is an error.
 
 // maxWidth bounds widths and precisions so that a hostile -f cannot make
 // airt allocate gigabytes (Python would try).
