@@ -6,7 +6,8 @@ import (
 )
 
 // Kind classifies an error so that one place (commands/exit.go) can map it to
-// an exit code (DESIGN §3) and the server to an HTTP status.
+// an exit code (the table is in commands/exit.go and the README) and the
+// server to an HTTP status.
 type Kind int
 
 const (
@@ -59,8 +60,9 @@ func KindOf(err error) Kind {
 	return KindFailed
 }
 
-// The errors below reuse the original's texts where the situation is the same
-// (reference/airt-client-spec.md §3, reference/airt-service-spec.md).
+// The errors below reuse the original client's and service's texts, word for
+// word, where the situation is the same, so scripts that matched them keep
+// working; the goldens in testdata/script pin them.
 var (
 	// ErrNotLoggedIn: no AIRT_SERVICE_TOKEN and no session in the keyring.
 	ErrNotLoggedIn = &Error{Kind: KindUnauthenticated, Text: "not logged in",

@@ -9,7 +9,7 @@ import (
 	"github.com/airt/airt/render"
 )
 
-// Exit codes (DESIGN §3), documented in the README and in `airt --help`.
+// Exit codes, documented in the README and in `airt --help`.
 const (
 	ExitOK          = 0
 	ExitError       = 1

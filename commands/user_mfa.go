@@ -125,7 +125,8 @@ func (d *mfaDisable) run() error {
 	c := d.c
 	// Who acts on whom, and whose code is needed: always the caller's (as the
 	// original's server); none for a super user without MFA acting on
-	// another user (the original's client could never do that, §4.10).
+	// another user (the original's client always asked for a code there, which
+	// its server then refused, so that case could never succeed).
 	var caller, target *account.User
 	err := c.view(func(tx *localstore.Tx) error {
 		var err error

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// SMS code policy (DESIGN §5). The original relied on Infobip's defaults (15 minutes, 10
+// SMS code policy. The original relied on Infobip's defaults (15 minutes, 10
 // attempts); airt shortens the validity to 10 minutes.
 const (
 	// SMSValidity is how long an SMS code can be used after it was made.
