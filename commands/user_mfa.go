@@ -106,7 +106,7 @@ func (e *mfaEnable) run() error {
 			return nil
 		}
 		// The original printed the server's text on stdout, no prefix.
-		fmt.Fprintln(out, account.ErrInvalidOTP.Text)
+		fmt.Fprintln(out, account.ErrInvalidOTP.Error())
 		if i >= otpTries {
 			// Deviation: the original exited 0 here.
 			return account.Errorf(account.KindOTP, "MFA was not activated: %d invalid OTPs", otpTries).

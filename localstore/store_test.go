@@ -145,7 +145,7 @@ func TestApplyRules(t *testing.T) {
 				_, err := tx.Apply(tc.actor, &tc.m)
 				return err
 			})
-			if !errors.Is(err, tc.want) && !(tc.want != nil && err != nil && err.Error() == tc.want.Error()) {
+			if !errors.Is(err, tc.want) || (tc.want == nil) != (err == nil) {
 				t.Errorf("Apply = %v, want %v", err, tc.want)
 			}
 		})

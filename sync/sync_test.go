@@ -764,7 +764,7 @@ func TestDisabledTokenSaysDisabled(t *testing.T) {
 	}
 	_, err := bob.Pull(context.Background())
 	var ae *account.Error
-	if !errors.As(err, &ae) || ae.Text != account.ErrAccountDisabled.Text || !strings.Contains(ae.Hint, "ask an administrator") {
+	if !errors.As(err, &ae) || ae.Text != account.ErrAccountDisabled.Error() || !strings.Contains(ae.Hint, "ask an administrator") {
 		t.Fatalf("disabled bob pulls: %v, want the account-disabled error with its hint", err)
 	}
 	localChange(t, a.Store, ts.admin, &localstore.Mutation{Op: localstore.OpEnable, Target: ts.bob})
@@ -772,7 +772,7 @@ func TestDisabledTokenSaysDisabled(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = bob.Pull(context.Background())
-	if !errors.As(err, &ae) || ae.Text != account.ErrBadToken.Text || ae.Kind != account.KindUnauthenticated {
+	if !errors.As(err, &ae) || ae.Text != account.ErrBadToken.Error() || ae.Kind != account.KindUnauthenticated {
 		t.Fatalf("enabled bob with the revoked token pulls: %v, want the token refused", err)
 	}
 }
