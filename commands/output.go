@@ -7,7 +7,7 @@ import (
 	"github.com/airt/airt/render"
 )
 
-// outputFlags are the output options of the table commands (DESIGN §3).
+// outputFlags are the output options of the table commands (README "Output").
 type outputFlags struct {
 	format string
 	quiet  bool

@@ -1,6 +1,7 @@
 package localstore
 
-// The store layout, in one place (STYLE §8). Every bucket is created by
+// The store layout, in one place, so a reader sees every bucket and key
+// format at once. Every bucket is created by
 // Open; keys and values are documented beside each name. Values are JSON
 // unless said otherwise; integers in keys are big-endian so that bbolt's
 // byte order is numeric order.

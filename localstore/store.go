@@ -13,12 +13,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/otp"
@@ -76,12 +78,17 @@ func Open(path string, opts Options) (*Store, error) {
 		FreelistType: bolt.FreelistMapType,
 		NoSync:       opts.NoSync,
 	})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, &account.Error{Kind: account.KindFailed,
 			Text: fmt.Sprintf("%s: %s (waited %s)", ErrLocked, path, opts.LockTimeout),
 			Hint: "wait for the other airt command (sync, server, import) to finish, or raise AIRT_LOCK_TIMEOUT"}
 	}
 	if err != nil {
+		// os.OpenFile's *PathError names the file again: keep only its cause.
+		var pe *fs.PathError
+		if errors.As(err, &pe) && pe.Path == path {
+			err = pe.Err
+		}
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	s := &Store{db: db, path: path, now: opts.Now, key: opts.Key}

@@ -499,9 +499,7 @@ func parsePyNumber(lit string) (pyValue, bool) {
 	if len(lit) >= 2 && lit[0] == '0' && strings.ContainsRune("xXoObB", rune(lit[1])) {
 		base := map[byte]int{'x': 16, 'o': 8, 'b': 2}[lit[1]|0x20]
 		digits := lit[2:]
-		if strings.HasPrefix(digits, "_") {
-			digits = digits[1:]
-		}
+		digits = strings.TrimPrefix(digits, "_")
 		if !validUnderscores(digits) {
 			return pyValue{}, false
 		}

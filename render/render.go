@@ -1,4 +1,4 @@
-// Package render writes users in airt's output modes (DESIGN §3): the
+// Package render writes users in airt's output modes (README "Output"): the
 // original client's plain table, -q (uuids), -f (the original's Python dict
 // of templates, byte-compatible), and --output json or csv for scripts.
 //
