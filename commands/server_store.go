@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/localstore"
+	"github.com/airt/airt/otp"
 	"github.com/airt/airt/server"
 )
 
@@ -155,8 +157,8 @@ func readKeyFile(path string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("key file: %w", err)
 	}
-	k, err := decodeKey(strings.TrimSpace(string(data)))
-	if err != nil {
+	k, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(data)))
+	if err != nil || len(k) != otp.KeySize {
 		return nil, account.Errorf(account.KindInvalid, "key file %s: not a key written by 'airt server migrate'", path)
 	}
 	return k, nil
@@ -178,7 +180,7 @@ func writeKeyFile(path string, key []byte) error {
 	if err != nil {
 		return fmt.Errorf("key file: %w", err)
 	}
-	if _, err := f.WriteString(encodeKey(key) + "\n"); err != nil {
+	if _, err := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n"); err != nil {
 		f.Close()
 		return fmt.Errorf("key file: %w", err)
 	}

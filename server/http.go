@@ -127,7 +127,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*account.
 			}
 		}
 		if errors.Is(err, account.ErrAccountDisabled) {
-			return &httpError{status: http.StatusForbidden, code: usersync.CodeDisabled, text: account.ErrAccountDisabled.Text}
+			return &httpError{status: http.StatusForbidden, code: usersync.CodeDisabled, text: account.ErrAccountDisabled.Error()}
 		}
 		return err
 	})
