@@ -2,9 +2,7 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -14,9 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/airt/airt/account"
-	"github.com/airt/airt/localstore"
 	"github.com/airt/airt/otp"
-	usersync "github.com/airt/airt/sync"
 )
 
 // PostgresOptions configure OpenPostgres.
@@ -66,8 +62,10 @@ CREATE TABLE airt_users (
 );
 -- A backstop: the rules check uniqueness first and answer with their own
 -- error; these make a bug unable to store two users under one name.
-CREATE UNIQUE INDEX airt_users_username ON airt_users (username_key);
-CREATE UNIQUE INDEX airt_users_email ON airt_users (email_key);
+-- Deferred to the commit: a push writes its final states, and two users
+-- swapping names pass through a moment where both hold one.
+ALTER TABLE airt_users ADD CONSTRAINT airt_users_username UNIQUE (username_key) DEFERRABLE INITIALLY DEFERRED;
+ALTER TABLE airt_users ADD CONSTRAINT airt_users_email UNIQUE (email_key) DEFERRABLE INITIALLY DEFERRED;
 CREATE INDEX airt_users_enabled_super ON airt_users (enabled_super) WHERE enabled_super;
 CREATE TABLE airt_changes (
 	rev bigint PRIMARY KEY,
@@ -216,7 +214,7 @@ func (s *PostgresStore) run(ctx context.Context, opts pgx.TxOptions, write bool,
 		return fmt.Errorf("begin a database transaction: %w", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	t := &pgTx{s: s, tx: tx, ctx: ctx, write: write}
+	t := newPgTx(s, tx, ctx, write)
 	lock := `SELECT rev FROM airt_version WHERE id = 1`
 	if write {
 		lock += ` FOR UPDATE`
@@ -231,6 +229,9 @@ func (s *PostgresStore) run(ctx context.Context, opts pgx.TxOptions, write bool,
 	if t.err != nil {
 		return t.err
 	}
+	if err := t.flush(); err != nil {
+		return err
+	}
 	if write && t.head != t.committed {
 		if _, err := tx.Exec(ctx, `UPDATE airt_version SET rev = $1 WHERE id = 1`, t.head); err != nil {
 			return fmt.Errorf("advance the history's version: %w", err)
@@ -240,330 +241,6 @@ func (s *PostgresStore) run(ctx context.Context, opts pgx.TxOptions, write bool,
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
-}
-
-// pgTx is a Tx over one database transaction.
-type pgTx struct {
-	s     *PostgresStore
-	tx    pgx.Tx
-	ctx   context.Context
-	write bool
-	// head is the latest revision, counting the ones this transaction took;
-	// committed is the one read when it began; saved is head at the last
-	// savepoint.
-	head, committed, saved uint64
-	// err keeps the first failure of a method that cannot return one
-	// (HasUsers, EnabledSuperUsers): the transaction then fails.
-	err error
-}
-
-func (t *pgTx) fail(err error) {
-	if t.err == nil {
-		t.err = err
-	}
-}
-
-func (t *pgTx) exec(sql string, args ...any) error {
-	if !t.write {
-		return errors.New("write in a read transaction")
-	}
-	_, err := t.tx.Exec(t.ctx, sql, args...)
-	return err
-}
-
-func (t *pgTx) Now() time.Time { return t.s.Now() }
-
-func (t *pgTx) Key() ([]byte, error) {
-	if t.s.key == nil {
-		return nil, errors.New("store key unavailable: no key given for the database (--key-file)")
-	}
-	return t.s.key, nil
-}
-
-func scanUser(row pgx.Row) (*account.User, error) {
-	var data []byte
-	if err := row.Scan(&data); err != nil {
-		return nil, err
-	}
-	var u account.User
-	if err := json.Unmarshal(data, &u); err != nil {
-		return nil, fmt.Errorf("decode user: %w", err)
-	}
-	return &u, nil
-}
-
-func (t *pgTx) User(uuid string) (*account.User, error) {
-	u, err := scanUser(t.tx.QueryRow(t.ctx, `SELECT data FROM airt_users WHERE uuid = $1`, normUUID(uuid)))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, account.ErrUnknownUUID
-	}
-	return u, err
-}
-
-func (t *pgTx) UserByUsername(name string) (*account.User, error) {
-	u, err := scanUser(t.tx.QueryRow(t.ctx, `SELECT data FROM airt_users WHERE username_key = $1`, account.NormalizeKey(name)))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, account.ErrUnknownUsername
-	}
-	return u, err
-}
-
-func normUUID(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
-}
-
-// PutUser answers a taken username or email as localstore's PutUser does
-// (the same errors, from the same normalised keys).
-func (t *pgTx) PutUser(old, u *account.User) error {
-	u.UUID = normUUID(u.UUID)
-	nameKey, emailKey := account.NormalizeKey(u.Username), account.NormalizeKey(u.Email)
-	rows, err := t.tx.Query(t.ctx, `SELECT username_key, email_key FROM airt_users WHERE (username_key = $1 OR email_key = $2) AND uuid <> $3`, nameKey, emailKey, u.UUID)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	nameTaken, emailTaken := false, false
-	for rows.Next() {
-		var n, e string
-		if err := rows.Scan(&n, &e); err != nil {
-			return err
-		}
-		nameTaken = nameTaken || n == nameKey
-		emailTaken = emailTaken || e == emailKey
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	switch {
-	case nameTaken && old == nil, emailTaken && old == nil:
-		return account.ErrUserExists
-	case nameTaken:
-		return account.ErrUsernameTaken
-	case emailTaken:
-		return account.ErrEmailTaken
-	}
-	data, err := json.Marshal(u)
-	if err != nil {
-		return fmt.Errorf("encode user %s: %w", u.UUID, err)
-	}
-	return t.exec(`INSERT INTO airt_users (uuid, username_key, email_key, enabled_super, data) VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT (uuid) DO UPDATE SET username_key = $2, email_key = $3, enabled_super = $4, data = $5`,
-		u.UUID, nameKey, emailKey, u.SuperUser && !u.Disabled, data)
-}
-
-func (t *pgTx) HasUsers() bool {
-	var ok bool
-	if err := t.tx.QueryRow(t.ctx, `SELECT EXISTS (SELECT 1 FROM airt_users)`).Scan(&ok); err != nil {
-		t.fail(err)
-	}
-	return ok
-}
-
-func (t *pgTx) EnabledSuperUsers() int {
-	var n int
-	if err := t.tx.QueryRow(t.ctx, `SELECT count(*) FROM airt_users WHERE enabled_super`).Scan(&n); err != nil {
-		t.fail(err)
-		return 0
-	}
-	return n
-}
-
-// NewSession makes a token like localstore's: 256 random bits, kept as
-// localstore.TokenHash.
-func (t *pgTx) NewSession(uuid string) (string, error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	token := "airt_" + base64.RawURLEncoding.EncodeToString(b)
-	now := t.Now()
-	return token, t.exec(`INSERT INTO airt_sessions VALUES ($1, $2, $3, $4)`,
-		localstore.TokenHash(token), uuid, now, now.Add(localstore.SessionLifetime))
-}
-
-func (t *pgTx) SessionUser(token string) (*account.User, error) {
-	var uuid string
-	var expires time.Time
-	err := t.tx.QueryRow(t.ctx, `SELECT user_uuid, expires FROM airt_sessions WHERE token_hash = $1`, localstore.TokenHash(token)).Scan(&uuid, &expires)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, account.ErrBadToken
-	}
-	if err != nil {
-		return nil, err
-	}
-	if !t.Now().Before(expires) {
-		return nil, account.ErrBadToken
-	}
-	u, err := t.User(uuid)
-	if errors.Is(err, account.ErrUnknownUUID) {
-		return nil, account.ErrBadToken
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := account.CheckActive(u); err != nil {
-		return nil, err
-	}
-	return u, nil
-}
-
-func (t *pgTx) DeleteSession(token string) error {
-	return t.exec(`DELETE FROM airt_sessions WHERE token_hash = $1`, localstore.TokenHash(token))
-}
-
-func (t *pgTx) DeleteSessionsOf(uuid string) error {
-	return t.exec(`DELETE FROM airt_sessions WHERE user_uuid = $1`, uuid)
-}
-
-func (t *pgTx) SessionsOf(uuid string) (map[string]localstore.Session, error) {
-	rows, err := t.tx.Query(t.ctx, `SELECT token_hash, created, expires FROM airt_sessions WHERE user_uuid = $1`, uuid)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]localstore.Session{}
-	for rows.Next() {
-		var h string
-		s := localstore.Session{UserUUID: uuid}
-		if err := rows.Scan(&h, &s.Created, &s.Expires); err != nil {
-			return nil, err
-		}
-		out[h] = s
-	}
-	return out, rows.Err()
-}
-
-func (t *pgTx) PutDisabledToken(hash string, s localstore.Session) error {
-	return t.exec(`INSERT INTO airt_disabled_tokens VALUES ($1, $2, $3, $4)
-ON CONFLICT (token_hash) DO UPDATE SET user_uuid = $2, created = $3, expires = $4`, hash, s.UserUUID, s.Created, s.Expires)
-}
-
-func (t *pgTx) DisabledToken(hash string) (localstore.Session, bool, error) {
-	var s localstore.Session
-	err := t.tx.QueryRow(t.ctx, `SELECT user_uuid, created, expires FROM airt_disabled_tokens WHERE token_hash = $1`, hash).Scan(&s.UserUUID, &s.Created, &s.Expires)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return s, false, nil
-	}
-	return s, err == nil, err
-}
-
-// NextRevision counts on the version row this transaction locked;
-// Write stores the new value before it commits.
-func (t *pgTx) NextRevision() (uint64, error) {
-	if !t.write {
-		return 0, errors.New("write in a read transaction")
-	}
-	t.head++
-	return t.head, nil
-}
-
-func (t *pgTx) PutChange(rev uint64, ch change) error {
-	fields := ch.Fields
-	if fields == nil {
-		fields = []string{}
-	}
-	return t.exec(`INSERT INTO airt_changes VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		rev, ch.ID, ch.UUID, ch.Store, ch.Seq, ch.Mutation, fields)
-}
-
-func (t *pgTx) Head() (uint64, error) { return t.head, nil }
-
-const changeColumns = `rev, id, uuid, store, seq, mutation, fields`
-
-func scanChanges(rows pgx.Rows) ([]change, error) {
-	var out []change
-	for rows.Next() {
-		var ch change
-		if err := rows.Scan(&ch.Rev, &ch.ID, &ch.UUID, &ch.Store, &ch.Seq, &ch.Mutation, &ch.Fields); err != nil {
-			return nil, err
-		}
-		out = append(out, ch)
-	}
-	return out, rows.Err()
-}
-
-func (t *pgTx) ChangeAt(rev uint64) (change, bool, error) {
-	rows, err := t.tx.Query(t.ctx, `SELECT `+changeColumns+` FROM airt_changes WHERE rev = $1`, rev)
-	if err != nil {
-		return change{}, false, err
-	}
-	defer rows.Close()
-	chs, err := scanChanges(rows)
-	if err != nil || len(chs) == 0 {
-		return change{}, false, err
-	}
-	return chs[0], true, nil
-}
-
-func (t *pgTx) ChangesAfter(after uint64, limit int) ([]change, error) {
-	rows, err := t.tx.Query(t.ctx, `SELECT `+changeColumns+` FROM airt_changes WHERE rev > $1 ORDER BY rev LIMIT $2`, after, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	return scanChanges(rows)
-}
-
-func (t *pgTx) ChangesOf(uuid string, after uint64) ([]change, error) {
-	rows, err := t.tx.Query(t.ctx, `SELECT `+changeColumns+` FROM airt_changes WHERE uuid = $1 AND rev > $2 ORDER BY rev`, uuid, after)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	return scanChanges(rows)
-}
-
-func (t *pgTx) Device(store string) (device, error) {
-	var d device
-	err := t.tx.QueryRow(t.ctx, `SELECT last_seq, owner FROM airt_devices WHERE store = $1`, store).Scan(&d.LastSeq, &d.Owner)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return device{}, nil
-	}
-	return d, err
-}
-
-func (t *pgTx) PutDevice(store string, d device) error {
-	return t.exec(`INSERT INTO airt_devices VALUES ($1, $2, $3) ON CONFLICT (store) DO UPDATE SET last_seq = $2, owner = $3`, store, d.LastSeq, d.Owner)
-}
-
-func (t *pgTx) Outcome(store string, seq uint64) (usersync.Result, bool, error) {
-	var r usersync.Result
-	var data []byte
-	err := t.tx.QueryRow(t.ctx, `SELECT result FROM airt_outcomes WHERE store = $1 AND seq = $2`, store, seq).Scan(&data)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return r, false, nil
-	}
-	if err != nil {
-		return r, false, err
-	}
-	if err := json.Unmarshal(data, &r); err != nil {
-		return r, false, fmt.Errorf("decode outcome %s/%d: %w", store, seq, err)
-	}
-	return r, true, nil
-}
-
-func (t *pgTx) PutOutcome(store string, res usersync.Result) error {
-	data, err := json.Marshal(res)
-	if err != nil {
-		return err
-	}
-	return t.exec(`INSERT INTO airt_outcomes VALUES ($1, $2, $3) ON CONFLICT (store, seq) DO UPDATE SET result = $3`, store, res.Seq, data)
-}
-
-func (t *pgTx) Savepoint() error {
-	t.saved = t.head
-	return t.exec(`SAVEPOINT mutation`)
-}
-
-func (t *pgTx) RollbackToSavepoint() error {
-	t.head = t.saved
-	return t.exec(`ROLLBACK TO SAVEPOINT mutation`)
 }
 
 // Login limits: rows of airt_login_failures, shared by every process.

@@ -730,11 +730,63 @@ func testDisabledTokenSaysDisabled(t *testing.T) {
 	}
 }
 
+// testRejectionMidBatch: one push request of three creates whose second
+// takes a username the server has: the first and third are applied in the
+// request's one transaction, the second is rejected and left no trace.
+func testRejectionMidBatch(t *testing.T) {
+	ts := newTestServer(t)
+	e := ts.client(t, "a", "admin")
+	for _, name := range []string{"carol", "bob2", "dave"} {
+		localChange(t, e.Store, ts.admin, createMutation(name, false))
+	}
+	req := &usersync.PushRequest{StoreID: e.Store.ID()}
+	_ = e.Store.View(func(tx *localstore.Tx) error {
+		return tx.Outbox(0, true, func(m *localstore.Mutation) error {
+			if *m.Args.Username == "bob2" {
+				m.Args.Username = localstore.Str("BOB") // bob's, case aside
+			}
+			sec := m.Args.Secrets
+			req.Mutations = append(req.Mutations, usersync.WireMutation{Mutation: *m, Secrets: &sec})
+			return nil
+		})
+	})
+	before, err := e.Client.Pull(context.Background(), "", 0, "", 1, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := e.Client.Push(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range resp.Results {
+		got = append(got, r.Outcome)
+	}
+	if want := []string{usersync.Applied, usersync.Rejected, usersync.Applied}; !reflect.DeepEqual(got, want) {
+		t.Errorf("outcomes %v, want %v", got, want)
+	}
+	if resp.Head != before.Head+2 || resp.LastSeq != 3 {
+		t.Errorf("head %d (was %d), last seq %d; want 2 new revisions and last seq 3", resp.Head, before.Head, resp.LastSeq)
+	}
+	_ = ts.st.Read(context.Background(), func(tx Tx) error {
+		for _, name := range []string{"carol", "dave"} {
+			if _, err := tx.UserByUsername(name); err != nil {
+				t.Errorf("%s after the push: %v", name, err)
+			}
+		}
+		if u, err := tx.UserByUsername("bob"); err != nil || u.UUID != ts.bob {
+			t.Errorf("bob after the push: %v %v, want the original bob", u, err)
+		}
+		return nil
+	})
+}
+
 // serverTests run against every kind of server store.
 var serverTests = []struct {
 	name string
 	fn   func(*testing.T)
 }{
+	{"RejectionMidBatch", testRejectionMidBatch},
 	{"PushTwice", testPushTwice},
 	{"RejectionReplayed", testRejectionReplayed},
 	{"OutOfOrder", testOutOfOrder},
