@@ -31,7 +31,8 @@ type Engine struct {
 	Store  *localstore.Store
 	Open   func() (*localstore.Store, error)
 	Client *Client
-	// Batch is the number of mutations per push (0: 100); Page the number of
+	// Batch is the number of mutations per push (0: MaxBatch: each push is
+	// one transaction, and one commit, on both sides); Page the number of
 	// change records per pull (0: DefaultPageSize).
 	Batch, Page int
 	// Progress, when set, hears about each pushed batch and pulled page.
@@ -121,7 +122,7 @@ func (e *Engine) Push(ctx context.Context) (Report, error) {
 	var r Report
 	batch := e.Batch
 	if batch <= 0 {
-		batch = 100
+		batch = MaxBatch
 	}
 	batch = min(batch, MaxBatch)
 	total := 0
@@ -214,6 +215,22 @@ func (e *Engine) Push(ctx context.Context) (Report, error) {
 			}
 			if resp.LastSeq > metaUint(tx, metaPushedSeq) {
 				if err := putMetaUint(tx, metaPushedSeq, resp.LastSeq); err != nil {
+					return err
+				}
+			}
+			// Every change after our cursor is this push's: take the
+			// server's records and position now instead of pulling them.
+			if resp.Cursor > 0 && metaUint(tx, metaCursor) == req.Cursor && string(tx.GetMeta(metaCursorID)) == req.CursorID {
+				if err := Rebase(tx, resp.Users); err != nil {
+					return err
+				}
+				if err := putMetaUint(tx, metaCursor, resp.Cursor); err != nil {
+					return err
+				}
+				if err := tx.PutMeta(metaCursorID, []byte(resp.CursorID)); err != nil {
+					return err
+				}
+				if err := putMetaUint(tx, metaHead, resp.Head); err != nil {
 					return err
 				}
 			}

@@ -213,6 +213,14 @@ type PushResponse struct {
 	LastSeq uint64 `json:"last_seq"`
 	Epoch   string `json:"epoch"`
 	Head    uint64 `json:"head"`
+	// Cursor, CursorID and Users are set when every change after the
+	// request's Cursor is this push's own (the client had pulled all before
+	// it): the position after them and the users they changed, as a pull
+	// would send them. The client takes them in place of pulling its own
+	// changes back.
+	Cursor   uint64     `json:"cursor,omitempty"`
+	CursorID string     `json:"cursor_id,omitempty"`
+	Users    []WireUser `json:"users,omitempty"`
 }
 
 // UserSecrets are the secrets of the authenticated user, in their own record
