@@ -67,6 +67,13 @@
 //     denied, a disabled actor); success is "applied": the server bumps its
 //     revision, sets the user's Version to it and records the change.
 //
+// When the request's Cursor was the server's latest revision (the client had
+// pulled everything), every change after it is the push's own: the answer
+// then carries the users they changed (as a pull would) and the position
+// after them (Cursor, CursorID), and the client takes them instead of pulling
+// its own changes back. The client may send that position as the Cursor of
+// its next batch before storing it.
+//
 // GET /v1/pull?after=REV&after_id=ID&limit=N&store=ID → 200 PullResponse: the users
 // changed after revision REV (at most N change records scanned, default 500,
 // at most 1000), each as its current server state with Version = the revision
