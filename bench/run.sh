@@ -23,8 +23,9 @@ MEM_ROWS=${MEM_ROWS:-1000000}
 mkdir -p "$OUT"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/airt-bench.XXXXXX")
 PGSTOP=()
-# The PostgreSQL cluster of the scale section (if started) stops with the script.
-trap '[ ${#PGSTOP[@]} -gt 0 ] && "${PGSTOP[@]}" >/dev/null 2>&1; rm -rf "$WORK"' EXIT
+# Servers started in the background, and the PostgreSQL cluster of the scale
+# section, stop with the script, also when a step fails.
+trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; [ ${#PGSTOP[@]} -gt 0 ] && "${PGSTOP[@]}" >/dev/null 2>&1; rm -rf "$WORK"' EXIT
 # Keep Go's caches where they are before HOME moves.
 export GOPATH GOMODCACHE GOCACHE
 GOPATH=$(go env GOPATH) GOMODCACHE=$(go env GOMODCACHE) GOCACHE=$(go env GOCACHE)
