@@ -25,7 +25,15 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/airt-bench.XXXXXX")
 PGSTOP=()
 # Servers started in the background, and the PostgreSQL cluster of the scale
 # section, stop with the script, also when a step fails.
-trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; [ ${#PGSTOP[@]} -gt 0 ] && "${PGSTOP[@]}" >/dev/null 2>&1; rm -rf "$WORK"' EXIT
+cleanup() {
+	set +e # a trap under set -e stops at the first failure
+	local jobs
+	jobs=$(jobs -p)
+	[ -n "$jobs" ] && kill $jobs 2>/dev/null && wait 2>/dev/null
+	[ ${#PGSTOP[@]} -gt 0 ] && "${PGSTOP[@]}" >/dev/null 2>&1
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
 # Keep Go's caches where they are before HOME moves.
 export GOPATH GOMODCACHE GOCACHE
 GOPATH=$(go env GOPATH) GOMODCACHE=$(go env GOMODCACHE) GOCACHE=$(go env GOCACHE)
