@@ -75,7 +75,10 @@ func (t *Tx) Apply(actor *account.User, m *Mutation) (*account.User, error) {
 		u.Disabled = false
 	case OpMFAActivate:
 		if m.Args.Secrets.MFASecret == "" {
-			return nil, fmt.Errorf("mfa.activate without a secret")
+			return nil, account.Errorf(account.KindInvalid, "mfa.activate without a secret")
+		}
+		if err := otp.CheckSecret(m.Args.Secrets.MFASecret); err != nil || len(m.Args.Secrets.MFASecret) > maxSecretLength {
+			return nil, account.Errorf(account.KindInvalid, "mfa.activate: the TOTP secret is not one airt makes (base32, 128 to 512 bits)")
 		}
 		key, err := t.Key()
 		if err != nil {
@@ -101,25 +104,34 @@ func (t *Tx) Apply(actor *account.User, m *Mutation) (*account.User, error) {
 		}
 	case OpPhoneVerified:
 		if m.Args.Phone == nil {
-			return nil, fmt.Errorf("phone.verified without a number")
+			return nil, account.Errorf(account.KindInvalid, "phone.verified without a number")
+		}
+		// The command stores the E.164 form; anything else did not come
+		// from it.
+		if p, err := account.NormalizePhone(*m.Args.Phone); err != nil || p != *m.Args.Phone {
+			return nil, account.Errorf(account.KindInvalid, "phone number %s is not in E.164 form (+447911123456)", account.Quote(*m.Args.Phone))
 		}
 		u.Phone, u.PhoneVerified = *m.Args.Phone, true
 	case OpPasswordReset:
 		if m.Args.Secrets.PasswordHash == "" {
-			return nil, fmt.Errorf("password.reset without a hash")
+			return nil, account.Errorf(account.KindInvalid, "password.reset without a hash")
+		}
+		if err := account.ValidatePasswordHash(m.Args.Secrets.PasswordHash); err != nil {
+			return nil, err
 		}
 		u.PasswordHash = m.Args.Secrets.PasswordHash
 	case OpSSOEnable:
 		if err := account.ValidateSSOProvider(m.Args.Provider); err != nil {
 			return nil, err
 		}
-		if err := account.ValidateEmail(m.Args.SSOEmail); err != nil {
+		email, err := account.CanonicalEmail(m.Args.SSOEmail)
+		if err != nil {
 			return nil, err
 		}
 		if u.SSO == nil {
 			u.SSO = map[string]string{}
 		}
-		u.SSO[m.Args.Provider] = m.Args.SSOEmail
+		u.SSO[m.Args.Provider] = email
 	case OpSSODisable:
 		if err := account.ValidateSSOProvider(m.Args.Provider); err != nil {
 			return nil, err
@@ -143,6 +155,9 @@ func (t *Tx) Apply(actor *account.User, m *Mutation) (*account.User, error) {
 	}
 	return u, nil
 }
+
+// maxSecretLength bounds a TOTP secret (base32 of 512 bits; airt makes 160).
+const maxSecretLength = 104
 
 // authorize applies DESIGN §2 to a change of target by actor.
 func (t *Tx) authorize(actor, target *account.User, op Op) error {
@@ -205,7 +220,10 @@ func (t *Tx) applyCreate(actor *account.User, m *Mutation) (*account.User, error
 		u.Phone = p
 	}
 	if m.Args.Secrets.PasswordHash == "" {
-		return nil, fmt.Errorf("user.create without a password hash")
+		return nil, account.Errorf(account.KindInvalid, "user.create without a password hash")
+	}
+	if err := account.ValidatePasswordHash(m.Args.Secrets.PasswordHash); err != nil {
+		return nil, err
 	}
 	u.PasswordHash = m.Args.Secrets.PasswordHash
 	u.Created = t.Now()
@@ -219,9 +237,12 @@ func (t *Tx) applyCreate(actor *account.User, m *Mutation) (*account.User, error
 	return u, nil
 }
 
-// ValidateProfile checks the profile fields of u (create and import).
+// ValidateProfile checks the profile fields of u (create and import) and
+// puts the username and email in the form they are stored in (PRECIS:
+// width folded, NFC; see account.CanonicalUsername).
 func ValidateProfile(u *account.User) error {
-	if err := account.ValidateUsername(u.Username); err != nil {
+	name, err := account.CanonicalUsername(u.Username)
+	if err != nil {
 		return err
 	}
 	if err := account.ValidateName("first_name", u.FirstName); err != nil {
@@ -230,18 +251,24 @@ func ValidateProfile(u *account.User) error {
 	if err := account.ValidateName("last_name", u.LastName); err != nil {
 		return err
 	}
-	if err := account.ValidateEmail(u.Email); err != nil {
+	email, err := account.CanonicalEmail(u.Email)
+	if err != nil {
 		return err
 	}
-	return account.ValidateSubscription(u.SubscriptionType)
+	if err := account.ValidateSubscription(u.SubscriptionType); err != nil {
+		return err
+	}
+	u.Username, u.Email = name, email
+	return nil
 }
 
 func applyUpdate(u *account.User, a *Args) error {
 	if a.Username != nil {
-		if err := account.ValidateUsername(*a.Username); err != nil {
+		name, err := account.CanonicalUsername(*a.Username)
+		if err != nil {
 			return err
 		}
-		u.Username = *a.Username
+		u.Username = name
 	}
 	if a.FirstName != nil {
 		if err := account.ValidateName("first_name", *a.FirstName); err != nil {
@@ -256,10 +283,11 @@ func applyUpdate(u *account.User, a *Args) error {
 		u.LastName = *a.LastName
 	}
 	if a.Email != nil {
-		if err := account.ValidateEmail(*a.Email); err != nil {
+		email, err := account.CanonicalEmail(*a.Email)
+		if err != nil {
 			return err
 		}
-		u.Email = *a.Email
+		u.Email = email
 	}
 	return nil
 }
