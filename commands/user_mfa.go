@@ -154,7 +154,7 @@ func (d *mfaDisable) run() error {
 				return err
 			}
 			if !caller.MFAActive() {
-				if p.code != "" {
+				if p.Code != "" {
 					return account.ErrMFANotActive
 				}
 			} else if err := c.checkProof(tx, caller, caller, p); err != nil {
@@ -166,7 +166,7 @@ func (d *mfaDisable) run() error {
 		})
 	}
 	if d.otp != "" || !caller.MFAActive() {
-		err = attempt(proof{code: d.otp, totp: true, sms: otp.PurposeDisableMFA})
+		err = attempt(proof{Code: d.otp, TOTP: true, SMS: otp.PurposeDisableMFA})
 	} else {
 		err = c.codeMenu(otpMenu, totpPrompt, otpTries, caller, otp.PurposeDisableMFA, attempt)
 	}

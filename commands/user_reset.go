@@ -9,6 +9,7 @@ import (
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/localstore"
 	"github.com/airt/airt/otp"
+	"github.com/airt/airt/otpcheck"
 )
 
 // resetPassword is `airt user reset-password`.
@@ -79,15 +80,15 @@ func (r *resetPassword) run() error {
 				Args: localstore.Args{Secrets: localstore.Secrets{PasswordHash: hash}}})
 			return err
 		})
-		var f *codeFailure
+		var f *otpcheck.Failure
 		if errors.As(err, &f) {
-			c.debugf("reset-password failed: %s", hintedText(f.err))
-			f.err = resetFailed()
+			c.debugf("reset-password failed: %s", hintedText(f.Err))
+			f.Err = resetFailed()
 		}
 		return err
 	}
 	if r.otp != "" {
-		err = attempt(proof{code: r.otp, totp: user.MFAActive(), sms: purpose})
+		err = attempt(proof{Code: r.otp, TOTP: user.MFAActive(), SMS: purpose})
 	} else {
 		// One code, as the original.
 		err = c.codeMenu(resetMenu, totpResetPrompt, 1, user, purpose, attempt)
