@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/otp"
@@ -43,6 +44,9 @@ func (t *Tx) Apply(actor *account.User, m *Mutation) (*account.User, error) {
 			return nil, err
 		}
 	}
+	if err := ValidateMutation(m, t.Now()); err != nil {
+		return nil, err
+	}
 	if m.Op == OpCreate {
 		return t.applyCreate(actor, m)
 	}
@@ -74,12 +78,6 @@ func (t *Tx) Apply(actor *account.User, m *Mutation) (*account.User, error) {
 		}
 		u.Disabled = false
 	case OpMFAActivate:
-		if m.Args.Secrets.MFASecret == "" {
-			return nil, account.Errorf(account.KindInvalid, "mfa.activate without a secret")
-		}
-		if err := otp.CheckSecret(m.Args.Secrets.MFASecret); err != nil || len(m.Args.Secrets.MFASecret) > maxSecretLength {
-			return nil, account.Errorf(account.KindInvalid, "mfa.activate: the TOTP secret is not one airt makes (base32, 128 to 512 bits)")
-		}
 		key, err := t.Key()
 		if err != nil {
 			return nil, err
@@ -103,22 +101,8 @@ func (t *Tx) Apply(actor *account.User, m *Mutation) (*account.User, error) {
 			u.MFA.LastStep = m.Args.Step
 		}
 	case OpPhoneVerified:
-		if m.Args.Phone == nil {
-			return nil, account.Errorf(account.KindInvalid, "phone.verified without a number")
-		}
-		// The command stores the E.164 form; anything else did not come
-		// from it.
-		if p, err := account.NormalizePhone(*m.Args.Phone); err != nil || p != *m.Args.Phone {
-			return nil, account.Errorf(account.KindInvalid, "phone number %s is not in E.164 form (+447911123456)", account.Quote(*m.Args.Phone))
-		}
 		u.Phone, u.PhoneVerified = *m.Args.Phone, true
 	case OpPasswordReset:
-		if m.Args.Secrets.PasswordHash == "" {
-			return nil, account.Errorf(account.KindInvalid, "password.reset without a hash")
-		}
-		if err := account.ValidatePasswordHash(m.Args.Secrets.PasswordHash); err != nil {
-			return nil, err
-		}
 		u.PasswordHash = m.Args.Secrets.PasswordHash
 	case OpSSOEnable:
 		if err := account.ValidateSSOProvider(m.Args.Provider); err != nil {
@@ -154,6 +138,93 @@ func (t *Tx) Apply(actor *account.User, m *Mutation) (*account.User, error) {
 		}
 	}
 	return u, nil
+}
+
+// ValidateMutation checks m's arguments with the rules of the command that
+// makes it, without reading the store: names, emails and phones (E.164) as
+// account validates them, password hashes of airt's own parameters only, a
+// TOTP secret airt could have made, a TOTP step not ahead of the clock now.
+// Apply calls it first; the server calls it (through Apply) on every pushed
+// mutation, and before any conflict check, so an invalid change is refused
+// rather than offered for resolution.
+func ValidateMutation(m *Mutation, now time.Time) error {
+	a := &m.Args
+	checkName := func(field string, v *string) error {
+		if v == nil {
+			return nil
+		}
+		return account.ValidateName(field, *v)
+	}
+	switch m.Op {
+	case OpCreate, OpUpdate:
+		if a.Username != nil {
+			if err := account.ValidateUsername(*a.Username); err != nil {
+				return err
+			}
+		}
+		if a.Email != nil {
+			if err := account.ValidateEmail(*a.Email); err != nil {
+				return err
+			}
+		}
+		if err := checkName("first_name", a.FirstName); err != nil {
+			return err
+		}
+		if err := checkName("last_name", a.LastName); err != nil {
+			return err
+		}
+		if m.Op == OpCreate {
+			if a.Phone != nil && *a.Phone != "" {
+				if _, err := account.NormalizePhone(*a.Phone); err != nil {
+					return err
+				}
+			}
+			if a.Secrets.PasswordHash == "" {
+				return account.Errorf(account.KindInvalid, "user.create without a password hash")
+			}
+			return account.ValidatePasswordHash(a.Secrets.PasswordHash)
+		}
+	case OpPasswordReset:
+		if a.Secrets.PasswordHash == "" {
+			return account.Errorf(account.KindInvalid, "password.reset without a hash")
+		}
+		return account.ValidatePasswordHash(a.Secrets.PasswordHash)
+	case OpPhoneVerified:
+		if a.Phone == nil {
+			return account.Errorf(account.KindInvalid, "phone.verified without a number")
+		}
+		// The command stores the E.164 form; anything else did not come
+		// from it.
+		if p, err := account.NormalizePhone(*a.Phone); err != nil || p != *a.Phone {
+			return account.Errorf(account.KindInvalid, "phone number %s is not in E.164 form (+447911123456)", account.Quote(*a.Phone))
+		}
+	case OpMFAActivate:
+		if a.Secrets.MFASecret == "" {
+			return account.Errorf(account.KindInvalid, "mfa.activate without a secret")
+		}
+		if len(a.Secrets.MFASecret) > maxSecretLength || otp.CheckSecret(a.Secrets.MFASecret) != nil {
+			return account.Errorf(account.KindInvalid, "mfa.activate: the TOTP secret is not one airt makes (base32, 128 to 512 bits)")
+		}
+		fallthrough
+	case OpMFAStep:
+		// A step is a code accepted already, so it cannot lie ahead of the
+		// clock by more than the skew; a far-future one would make every
+		// later code a replay.
+		if a.Step > otp.Step(now)+otp.Skew {
+			return account.Errorf(account.KindInvalid, "%s: TOTP step %d lies in the future (now %d)", m.Op, a.Step, otp.Step(now))
+		}
+	case OpSSOEnable:
+		if err := account.ValidateSSOProvider(a.Provider); err != nil {
+			return err
+		}
+		return account.ValidateEmail(a.SSOEmail)
+	case OpSSODisable:
+		return account.ValidateSSOProvider(a.Provider)
+	case OpDisable, OpEnable, OpMFADisable:
+	default:
+		return account.Errorf(account.KindInvalid, "unknown operation %s", account.Quote(string(m.Op)))
+	}
+	return nil
 }
 
 // maxSecretLength bounds a TOTP secret (base32 of 512 bits; airt makes 160).
@@ -218,12 +289,6 @@ func (t *Tx) applyCreate(actor *account.User, m *Mutation) (*account.User, error
 			return nil, err
 		}
 		u.Phone = p
-	}
-	if m.Args.Secrets.PasswordHash == "" {
-		return nil, account.Errorf(account.KindInvalid, "user.create without a password hash")
-	}
-	if err := account.ValidatePasswordHash(m.Args.Secrets.PasswordHash); err != nil {
-		return nil, err
 	}
 	u.PasswordHash = m.Args.Secrets.PasswordHash
 	u.Created = t.Now()

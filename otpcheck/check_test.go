@@ -15,6 +15,10 @@ import (
 
 var t0 = time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
 
+// clock is the store's clock in these tests: set to the instant each check
+// runs at, as a real store's clock would read.
+var clock = t0
+
 const testSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 // fixture is a store with one user with MFA active (secret testSecret) and
@@ -24,7 +28,7 @@ func fixture(t *testing.T) (*localstore.Store, *account.User) {
 	key := bytes.Repeat([]byte{7}, 32)
 	s, err := localstore.Open(filepath.Join(t.TempDir(), "airt.db"), localstore.Options{
 		LockTimeout: time.Second,
-		Now:         func() time.Time { return t0 },
+		Now:         func() time.Time { return clock },
 		Key:         func(string, bool) ([]byte, error) { return key, nil },
 	})
 	if err != nil {
@@ -67,6 +71,7 @@ func code(t *testing.T, at time.Time) string {
 // check runs one TOTP check at now the way both the command line and the
 // server do: in a transaction, the failure recorded after it.
 func check(s *localstore.Store, uuid, c string, now time.Time) error {
+	clock = now
 	return Update(s, func(tx *localstore.Tx) error {
 		u, err := tx.User(uuid)
 		if err != nil {
@@ -81,6 +86,7 @@ func check(s *localstore.Store, uuid, c string, now time.Time) error {
 }
 
 func TestTOTPWindowAndReplay(t *testing.T) {
+	clock = t0
 	s, u := fixture(t)
 	now := t0.Add(time.Hour)
 	for _, tc := range []struct {
@@ -104,6 +110,7 @@ func TestTOTPWindowAndReplay(t *testing.T) {
 }
 
 func TestLockOutIsPersisted(t *testing.T) {
+	clock = t0
 	s, u := fixture(t)
 	now := t0.Add(time.Hour)
 	wrong := "000000"
@@ -158,6 +165,7 @@ func TestLockOutIsPersisted(t *testing.T) {
 }
 
 func TestSMSCodes(t *testing.T) {
+	clock = t0
 	s, u := fixture(t)
 	var out *Outgoing
 	if err := s.View(func(tx *localstore.Tx) error {
@@ -196,6 +204,7 @@ func TestSMSCodes(t *testing.T) {
 }
 
 func TestSendLimitAndNoSender(t *testing.T) {
+	clock = t0
 	s, u := fixture(t)
 	if err := (&Outgoing{Phone: u.Phone}).Send(" "); !errors.Is(err, ErrNoSMSSender) {
 		t.Errorf("no sender: %v", err)

@@ -10,6 +10,7 @@ import (
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/localstore"
 	"github.com/airt/airt/otp"
+	"github.com/airt/airt/otpcheck"
 	usersync "github.com/airt/airt/sync"
 )
 
@@ -54,7 +55,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var resp usersync.LoginResponse
-	err := s.store.Update(func(tx *localstore.Tx) error {
+	// otpcheck.Update commits a wrong code's count (and lock-out) after the
+	// login's transaction rolled back: the rule of the command line.
+	err := otpcheck.Update(s.store, func(tx *localstore.Tx) error {
 		u, err := tx.User(u.UUID)
 		if err != nil {
 			return account.ErrBadCredentials
@@ -66,20 +69,8 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 			if req.OTP == "" {
 				return account.ErrOTPRequired
 			}
-			secret, err := s.mfaSecret(tx, u)
-			if err != nil {
-				return err
-			}
-			step, err := otp.Verify(secret, req.OTP, now, u.MFA.LastStep)
-			if err != nil {
+			if err := s.checker(now).Proof(tx, u, otpcheck.Proof{Code: req.OTP, TOTP: true}); err != nil {
 				s.limiter.fail(key, now)
-				return account.ErrInvalidOTP
-			}
-			m := &localstore.Mutation{Op: localstore.OpMFAStep, Target: u.UUID, Actor: u.UUID, Args: localstore.Args{Step: step}}
-			if u, err = tx.Apply(u, m); err != nil {
-				return err
-			}
-			if _, err := s.record(tx, u, m, "", usersync.Fields(m)); err != nil {
 				return err
 			}
 		}

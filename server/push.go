@@ -109,15 +109,25 @@ func (s *Server) decide(tx *localstore.Tx, actorUUID, store string, m *localstor
 		}
 		return reject("made by another user than %s, whose token pushed it: log in to the server as the user who made it (airt token -s) and sync again", actor.Username)
 	}
+	// Authorisation first: nothing below may answer for a target the
+	// pusher has no right to.
+	if err := authorise(tx, actor, m); err != nil {
+		return reject("%s", err)
+	}
+	if err := checkOnline(actor, m); err != nil {
+		return err
+	}
+	// Then the values, with the local command's rules, before a conflict
+	// could offer an invalid value for resolution.
+	if err := localstore.ValidateMutation(m, tx.Now()); err != nil {
+		return reject("%s", err)
+	}
 	if m.Op != localstore.OpCreate {
 		target, err := tx.User(m.Target)
 		if err != nil {
 			return reject("%s", err)
 		}
 		if usersync.Noop(target, m) {
-			if err := tx.Authorize(actor, target, m.Op); err != nil {
-				return reject("%s", err)
-			}
 			res.Outcome, res.Version = usersync.Applied, target.Version
 			return nil
 		}
@@ -174,11 +184,6 @@ func (s *Server) decide(tx *localstore.Tx, actorUUID, store string, m *localstor
 
 // apply applies m as actor; a refusal is a *rejection.
 func (s *Server) apply(tx *localstore.Tx, actor *account.User, m *localstore.Mutation) (*account.User, error) {
-	if h := m.Args.Secrets.PasswordHash; h != "" {
-		if err := account.ValidatePasswordHash(h); err != nil {
-			return nil, reject("password hash: %s", err)
-		}
-	}
 	var revoked map[string]localstore.Session
 	if m.Op == localstore.OpDisable {
 		var err error
