@@ -66,7 +66,8 @@ func (s *serverCmd) run() error {
 		return account.Errorf(account.KindInvalid, "the server's store %s has no users: nobody could log in", store.Path()).
 			WithHint("bootstrap it first: airt --db " + store.Path() + " user create -un USERNAME … -su")
 	}
-	srv, err := server.NewServer(store, server.Options{Log: c.env.Stderr, Now: c.env.Now})
+	srv, err := server.NewServer(store, server.Options{Log: c.env.Stderr, Now: c.env.Now,
+		SMSCommand: c.env.Getenv("AIRT_SMS_COMMAND")})
 	if err != nil {
 		return err
 	}

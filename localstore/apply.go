@@ -207,10 +207,11 @@ func ValidateMutation(m *Mutation, now time.Time) error {
 		}
 		fallthrough
 	case OpMFAStep:
-		// A step is a code accepted already, so it cannot lie ahead of the
-		// clock by more than the skew; a far-future one would make every
-		// later code a replay.
-		if a.Step > otp.Step(now)+otp.Skew {
+		// A step is a code accepted already, so it cannot lie far ahead of
+		// the clock; a far-future one would make every later code a replay.
+		// The replica that accepted it may run ahead of this clock, hence
+		// an hour's tolerance rather than the skew.
+		if a.Step > otp.Step(now)+maxStepsAhead {
 			return account.Errorf(account.KindInvalid, "%s: TOTP step %d lies in the future (now %d)", m.Op, a.Step, otp.Step(now))
 		}
 	case OpSSOEnable:
@@ -226,6 +227,10 @@ func ValidateMutation(m *Mutation, now time.Time) error {
 	}
 	return nil
 }
+
+// maxStepsAhead is how far (an hour of 30-second steps) a pushed TOTP step
+// may lie ahead of the clock.
+const maxStepsAhead = 120
 
 // maxSecretLength bounds a TOTP secret (base32 of 512 bits; airt makes 160).
 const maxSecretLength = 104

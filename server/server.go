@@ -22,6 +22,9 @@ type Options struct {
 	// Now is the clock of the rate limiter and the TOTP check (nil: the
 	// store's clock).
 	Now func() time.Time
+	// SMSCommand sends the one-time codes of the online operations (the
+	// server's AIRT_SMS_COMMAND; "": they cannot be sent).
+	SMSCommand string
 }
 
 // Server is the airt server: an http.Handler over a store in the localstore
@@ -34,6 +37,8 @@ type Server struct {
 	epoch   string
 	limiter *limiter
 	mux     *http.ServeMux
+	// smsCommand: Options.SMSCommand.
+	smsCommand string
 }
 
 // NewServer prepares store to be served: on first use it creates the
@@ -42,7 +47,7 @@ type Server struct {
 // it records the changes made offline on the server's store since it was last
 // served (its outbox) and empties that outbox. One Update.
 func NewServer(store *localstore.Store, opts Options) (*Server, error) {
-	s := &Server{store: store, now: opts.Now, log: opts.Log, limiter: newLimiter()}
+	s := &Server{store: store, now: opts.Now, log: opts.Log, limiter: newLimiter(), smsCommand: opts.SMSCommand}
 	if s.now == nil {
 		s.now = store.Now
 	}
@@ -101,6 +106,8 @@ func NewServer(store *localstore.Store, opts Options) (*Server, error) {
 	s.mux.HandleFunc("POST /v1/push", s.handlePush)
 	s.mux.HandleFunc("GET /v1/pull", s.handlePull)
 	s.mux.HandleFunc("POST /v1/logout", s.handleLogout)
+	s.mux.HandleFunc("POST /v1/online", s.handleOnline)
+	s.mux.HandleFunc("POST /v1/sms", s.handleSMS)
 	return s, nil
 }
 
