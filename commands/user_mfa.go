@@ -175,6 +175,28 @@ func (d *mfaDisable) run() error {
 	if err != nil {
 		return err
 	}
+	if caller.UUID == target.UUID {
+		eng, err := c.onlineEngine(caller)
+		if err != nil {
+			return err
+		}
+		if eng != nil {
+			code := d.otp
+			if code == "" {
+				if !c.env.StdinTerminal {
+					return account.ErrOTPRequired
+				}
+				if code, err = c.onlineCodeMenu(eng, otpMenu, totpPrompt, caller, "", otp.PurposeDisableMFA); err != nil {
+					return err
+				}
+			}
+			if err := c.online(eng, usersync.OnlineRequest{Op: string(localstore.OpMFADisable), OTP: code}); err != nil {
+				return err
+			}
+			fmt.Fprintln(c.env.Stdout, "Multi-Factor Authentication (MFA) is successfully deactivated for the user.")
+			return nil
+		}
+	}
 	attempt := func(p proof) error {
 		return c.update(func(tx *localstore.Tx) error {
 			caller, err := c.caller(tx)

@@ -40,6 +40,15 @@ func (r *registerPhone) run() error {
 		}
 		phone = p
 	}
+	if caller, err := c.currentUser(); err == nil {
+		eng, err := c.onlineEngine(caller)
+		if err != nil {
+			return err
+		}
+		if eng != nil {
+			return r.online(eng, caller, phone)
+		}
+	}
 	// The caller, their TOTP code if they have MFA, and the number.
 	var caller *account.User
 	err := c.updateOTP(r.otp, func(tx *localstore.Tx, code string) error {

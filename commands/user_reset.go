@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/airt/airt/localstore"
 	"github.com/airt/airt/otp"
 	"github.com/airt/airt/otpcheck"
+	usersync "github.com/airt/airt/sync"
 )
 
 // resetPassword is `airt user reset-password`.
@@ -59,6 +61,9 @@ func (r *resetPassword) run() error {
 		user, err = tx.UserByUsername(r.username)
 		return err
 	})
+	if url, berr := c.boundServer(); berr == nil && url != "" && (user == nil || !user.SuperUser) {
+		return r.online(url)
+	}
 	if err != nil {
 		c.debugf("reset-password failed: %v", err)
 		return resetFailed()
@@ -100,6 +105,35 @@ func (r *resetPassword) run() error {
 	if c.env.Getenv("AIRT_SERVICE_PASSWORD") != "" {
 		fmt.Fprintln(c.env.Stdout, "\nPlease don't forget to set the updated password in the `AIRT_SERVICE_PASSWORD` environment variable")
 	}
+	return nil
+}
+
+// online resets the password on the server the store is bound to, which
+// checks the code (a TOTP code, or an SMS code it sent) and hashes the new
+// password itself. No login is needed; every failure has the one answer.
+func (r *resetPassword) online(url string) error {
+	c := r.c
+	eng := &usersync.Engine{Client: c.syncClient(url, "")}
+	code := r.otp
+	if code == "" {
+		if !c.env.StdinTerminal {
+			return resetFailed()
+		}
+		var err error
+		if code, err = c.onlineCodeMenu(eng, resetMenu, totpResetPrompt, nil, r.username, otp.PurposeResetPassword); err != nil {
+			return err
+		}
+	}
+	_, err := eng.Client.Online(context.Background(), usersync.OnlineRequest{Op: string(localstore.OpPasswordReset),
+		Username: r.username, NewPassword: r.password, OTP: code})
+	if account.KindOf(err) == account.KindOTP {
+		return resetFailed()
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(c.env.Stdout, "\nPassword reset successful")
+	fmt.Fprintf(c.env.Stdout, "\nThe server %s ended your sessions there: log in again with 'airt token -s %s -u %s'.\n", url, url, r.username)
 	return nil
 }
 
