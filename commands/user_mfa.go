@@ -183,9 +183,7 @@ func (d *mfaDisable) run() error {
 		if eng != nil {
 			code := d.otp
 			if code == "" {
-				if !c.env.StdinTerminal {
-					return account.ErrOTPRequired
-				}
+				// The original's menu, also off a terminal, as locally.
 				if code, err = c.onlineCodeMenu(eng, otpMenu, totpPrompt, caller, "", otp.PurposeDisableMFA); err != nil {
 					return err
 				}

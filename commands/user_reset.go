@@ -116,9 +116,7 @@ func (r *resetPassword) online(url string) error {
 	eng := &usersync.Engine{Client: c.syncClient(url, "")}
 	code := r.otp
 	if code == "" {
-		if !c.env.StdinTerminal {
-			return resetFailed()
-		}
+		// The original's menu, also off a terminal, as locally.
 		var err error
 		if code, err = c.onlineCodeMenu(eng, resetMenu, totpResetPrompt, nil, r.username, otp.PurposeResetPassword); err != nil {
 			return err
