@@ -11,6 +11,8 @@ build:
 test:
 	$(GO) vet ./...
 	$(GO) test ./...
+	# the protocol decoder under a short fuzz run (seeds run in go test too)
+	$(GO) test ./server -run '^$$' -fuzz '^FuzzProtocol$$' -fuzztime 10s
 
 demo: build
 	./scripts/demo.sh $(BIN)
