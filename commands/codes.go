@@ -15,8 +15,8 @@ import (
 // same ones).
 
 // otpTries is how many codes a prompt loop checks before giving up. The
-// original prompted 3 times but checked only 2 codes (client spec §4.1);
-// here 3 prompts check 3 codes.
+// original prompted 3 times but checked only 2 codes (it read the third and
+// threw it away); here 3 prompts check 3 codes.
 const otpTries = 3
 
 // proof is a one-time code offered for a user, and what it may be.
@@ -36,7 +36,7 @@ func (c *cli) update(fn func(*localstore.Tx) error) error {
 // updateOTP runs fn(tx, code) in one transaction; fn checks the caller's code
 // with checkCallerOTP. When the caller has MFA, no --otp was given and stdin
 // is a terminal, the whole transaction is run again with a code prompted for
-// (the original's requires_totp, §1.6a): each failure is printed, then
+// (as the original's requires_totp decorator did): each failure is printed, then
 // "Please enter the OTP displayed in the authenticator app: ", up to 3 codes.
 // Off a terminal the "OTP is required" error is returned at once.
 func (c *cli) updateOTP(code string, fn func(tx *localstore.Tx, code string) error) error {
@@ -82,7 +82,7 @@ func (c *cli) checkSMS(tx *localstore.Tx, u *account.User, purpose, phone, code 
 	return c.checker(u).SMS(tx, u, purpose, phone, code)
 }
 
-// codeMenu runs the original's option menu (§1.6b/c, §2.8) for the codes of
+// codeMenu runs the original's option menu (prompt.go) for the codes of
 // user who: [1] the authenticator app, [2] an SMS code sent to who's verified
 // phone for purpose. attempt runs the command's transaction with the code;
 // up to tries codes are checked, each failure printed before the next prompt.

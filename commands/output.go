@@ -7,7 +7,7 @@ import (
 	"github.com/airt/airt/render"
 )
 
-// outputFlags are the output options of the table commands (DESIGN §3).
+// outputFlags are the output options of the table commands (README "Output").
 type outputFlags struct {
 	format string
 	quiet  bool
@@ -44,5 +44,6 @@ func (c *cli) printUsers(o *outputFlags, users []account.User, humanize bool) er
 	return render.Users(c.env.Stdout, users, render.Options{
 		Format: o.parsed, Quiet: o.quiet, Output: o.output,
 		Humanize: humanize, Now: c.now(),
+		Stream: render.Stream{Terminal: c.env.StdoutTerminal, NoColor: c.env.Getenv("NO_COLOR") != ""},
 	})
 }

@@ -24,7 +24,7 @@ func NewUUID() string {
 // Apply checks and applies mutation m made by actor (nil: no logged-in
 // user, allowed only to bootstrap an empty store with a super user and for a
 // password reset proven by a one-time code). It enforces the permission rules
-// of DESIGN §2, validation and uniqueness, and writes the changed user. It
+// (account/permissions.go), validation and uniqueness, and writes the changed user. It
 // does not enqueue m: the caller does, in the same transaction, so the local
 // store and the server share this one implementation.
 //
@@ -235,7 +235,8 @@ const maxStepsAhead = 120
 // maxSecretLength bounds a TOTP secret (base32 of 512 bits; airt makes 160).
 const maxSecretLength = 104
 
-// authorize applies DESIGN §2 to a change of target by actor.
+// authorize applies the permission rules (account/permissions.go) to a change
+// of target by actor.
 func (t *Tx) authorize(actor, target *account.User, op Op) error {
 	if actor == nil {
 		if op == OpPasswordReset || op == OpMFAStep {
