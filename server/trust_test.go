@@ -230,3 +230,75 @@ func TestLoginTOTPLockOut(t *testing.T) {
 		t.Errorf("stored lock %v, want %v", u.MFA.LockedUntil, testNow.Add(otp.LockDuration))
 	}
 }
+
+// An online mfa.disable needs a code the server checks; wrong codes count
+// toward the same lock-out as a login's, and a locked user's right code is
+// refused at login too.
+func TestOnlineMFADisableSharesLockOut(t *testing.T) {
+	ts := newTestServer(t)
+	ts.srv.now = func() time.Time { return testNow }
+	secret, _ := otp.NewSecret()
+	err := ts.store.Update(func(tx *localstore.Tx) error {
+		bob, _ := tx.User(ts.bob)
+		_, err := tx.Apply(bob, &localstore.Mutation{Op: localstore.OpMFAActivate, Target: ts.bob, Actor: ts.bob,
+			Args: localstore.Args{Secrets: localstore.Secrets{MFASecret: secret}}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	right, _ := otp.Code(secret, testNow.Add(-30*time.Second))
+	c := &usersync.Client{URL: ts.http.URL, Retries: -1}
+	resp, err := c.Login(context.Background(), usersync.LoginRequest{Username: "bob", Password: "pw", OTP: right})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Token = resp.Token
+	ctx := context.Background()
+	if _, err := c.Online(ctx, usersync.OnlineRequest{Op: "mfa.disable"}); account.KindOf(err) != account.KindOTP {
+		t.Errorf("mfa.disable without a code: %v, want OTP required", err)
+	}
+	for i := 0; i < otp.MaxFailures; i++ {
+		if _, err := c.Online(ctx, usersync.OnlineRequest{Op: "mfa.disable", OTP: "000000"}); err == nil {
+			t.Fatal("a wrong code disabled MFA")
+		}
+	}
+	now, _ := otp.Code(secret, testNow)
+	if _, err := c.Online(ctx, usersync.OnlineRequest{Op: "mfa.disable", OTP: now}); err == nil || !strings.Contains(err.Error(), "locked until") {
+		t.Errorf("right code after 5 wrong ones: %v, want locked", err)
+	}
+	if _, err := c.Login(ctx, usersync.LoginRequest{Username: "bob", Password: "pw", OTP: now}); err == nil || !strings.Contains(err.Error(), "locked until") {
+		t.Errorf("login while locked: %v, want locked", err)
+	}
+	if !ts.user(t, ts.bob).MFAActive() {
+		t.Error("MFA was disabled")
+	}
+	// After the lock, the right code disables it, and the change is
+	// recorded for the next pull.
+	later := testNow.Add(otp.LockDuration)
+	ts.srv.now = func() time.Time { return later }
+	code, _ := otp.Code(secret, later)
+	r, err := c.Online(ctx, usersync.OnlineRequest{Op: "mfa.disable", OTP: code})
+	if err != nil {
+		t.Fatalf("right code after the lock: %v", err)
+	}
+	if u := ts.user(t, ts.bob); u.MFAActive() || u.Version != r.Version {
+		t.Errorf("after online mfa.disable: active=%v version %d, answer %d", u.MFAActive(), u.Version, r.Version)
+	}
+}
+
+// An online reset needs no token and answers every failure alike.
+func TestOnlineResetSaysNothing(t *testing.T) {
+	ts := newTestServer(t)
+	c := &usersync.Client{URL: ts.http.URL, Retries: -1}
+	ctx := context.Background()
+	_, e1 := c.Online(ctx, usersync.OnlineRequest{Op: "password.reset", Username: "bob", NewPassword: "new password", OTP: "000000"})
+	_, e2 := c.Online(ctx, usersync.OnlineRequest{Op: "password.reset", Username: "nobody", NewPassword: "new password", OTP: "000000"})
+	if e1 == nil || e2 == nil || e1.Error() != e2.Error() {
+		t.Errorf("answers differ or succeed: %v / %v", e1, e2)
+	}
+	// An SMS for a reset is answered alike, whether or not one is sent.
+	if err := c.SendSMS(ctx, usersync.SMSRequest{Purpose: "reset_password", Username: "nobody"}); err != nil {
+		t.Errorf("SMS for an unknown user: %v", err)
+	}
+}
