@@ -1,9 +1,11 @@
 package localstore
 
 import (
+	"errors"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/airt/airt/account"
 )
@@ -32,7 +34,7 @@ func nameKeysCurrent(meta *bolt.Bucket) bool {
 // (`airt user update UUID -un NEWNAME`) before its next change.
 func rebuildNameIndexes(s *Store, tx *bolt.Tx) error {
 	for _, name := range [][]byte{bucketByUsername, bucketByEmail, bucketOrder} {
-		if err := tx.DeleteBucket(name); err != nil && err != bolt.ErrBucketNotFound {
+		if err := tx.DeleteBucket(name); err != nil && !errors.Is(err, bolterrors.ErrBucketNotFound) {
 			return err
 		}
 		if _, err := tx.CreateBucket(name); err != nil {
