@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/text/secure/precis"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -235,5 +236,29 @@ func TestTestArgon2OnlyInTestBinaries(t *testing.T) {
 	UseTestArgon2()
 	if err := ValidatePasswordHash(h); err != nil {
 		t.Errorf("a test binary refuses its own parameters: %v", err)
+	}
+}
+
+// The ASCII fast path gives what PRECIS gives.
+func TestASCIIFastPathMatchesPRECIS(t *testing.T) {
+	var all []byte
+	for c := byte(0x21); c <= 0x7e; c++ {
+		all = append(all, c)
+	}
+	cases := []string{string(all), "Alice", "a.b+c@Example.COM", "UPPER_lower-09", "~!@#$%^&*()"}
+	for i := range all {
+		cases = append(cases, string(all[i:i+1]))
+	}
+	for _, s := range cases {
+		want, err := precis.UsernameCaseMapped.String(s)
+		got, gerr := UsernameKey(s)
+		if (err == nil) != (gerr == nil) || got != want {
+			t.Errorf("UsernameKey(%q) = %q, %v; PRECIS %q, %v", s, got, gerr, want, err)
+		}
+		want, err = precis.UsernameCasePreserved.String(s)
+		got, gerr = casePreserved(s)
+		if (err == nil) != (gerr == nil) || got != want {
+			t.Errorf("casePreserved(%q) = %q, %v; PRECIS %q, %v", s, got, gerr, want, err)
+		}
 	}
 }

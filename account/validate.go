@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
-	"golang.org/x/text/secure/precis"
 )
 
 // MinPasswordLength is the shortest password accepted (the original had no
@@ -47,7 +46,7 @@ func ValidateUsername(s string) error {
 	if i := strings.IndexFunc(s, func(r rune) bool { return r == ' ' || isForbidden(r) }); i >= 0 {
 		return usernameErr(s, "must not contain spaces or control characters"+describeRune(s, i))
 	}
-	if _, err := precis.UsernameCasePreserved.String(s); err != nil {
+	if _, err := casePreserved(s); err != nil {
 		return usernameErr(s, "letters, digits and ASCII punctuation only (no symbols or emoji; right-to-left text must not mix directions)")
 	}
 	if mixed := mixedScripts(s); mixed != nil {
@@ -99,7 +98,7 @@ func ValidateEmail(s string) error {
 	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
 		return badEmail(s)
 	}
-	if _, err := precis.UsernameCasePreserved.String(s); err != nil {
+	if _, err := casePreserved(s); err != nil {
 		return badEmail(s)
 	}
 	for _, part := range append([]string{local}, strings.Split(domain, ".")...) {

@@ -174,11 +174,9 @@ func ValidateMutation(m *Mutation, now time.Time) error {
 			return err
 		}
 		if m.Op == OpCreate {
-			if a.Phone != nil && *a.Phone != "" {
-				if _, err := account.NormalizePhone(*a.Phone); err != nil {
-					return err
-				}
-			}
+			// (A create's phone number is parsed once, by applyCreate, which
+			// stores its E.164 form: parsing is the costliest rule of an
+			// import row.)
 			if a.Secrets.PasswordHash == "" {
 				return account.Errorf(account.KindInvalid, "user.create without a password hash")
 			}
