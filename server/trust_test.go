@@ -302,3 +302,19 @@ func TestOnlineResetSaysNothing(t *testing.T) {
 		t.Errorf("SMS for an unknown user: %v", err)
 	}
 }
+
+// A user cannot rename themselves to a look-alike of another by push.
+func TestPushLookAlikeRename(t *testing.T) {
+	ts := newTestServer(t)
+	b := ts.client(t, "b", "bob")
+	for _, name := range []string{"\u0430dmin", "ＡＤＭＩＮ", "admin\u200b", "\u202enimda"} {
+		res := pushRaw(t, b, &localstore.Mutation{Op: localstore.OpUpdate, Target: ts.bob, Actor: ts.bob,
+			BaseVersion: ts.user(t, ts.bob).Version, Args: localstore.Args{Username: localstore.Str(name)}})
+		if res[0].Outcome != usersync.Rejected {
+			t.Errorf("rename to %+q: %s, want rejected", name, res[0].Outcome)
+		}
+	}
+	if u := ts.user(t, ts.bob); u.Username != "bob" {
+		t.Errorf("bob is now %+q", u.Username)
+	}
+}
