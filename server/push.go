@@ -104,9 +104,7 @@ func (s *Server) decide(tx *localstore.Tx, actorUUID, store string, m *localstor
 		return reject("the pushing user no longer exists")
 	}
 	if m.Actor != "" && m.Actor != actor.UUID {
-		// Only a super user learns whether that user exists here: to anyone
-		// else the answer would tell which uuids are accounts.
-		if _, err := tx.User(m.Actor); err != nil && actor.SuperUser {
+		if _, err := tx.User(m.Actor); err != nil {
 			return reject("made by a user who does not exist on this server (id %s, probably created offline in this store): discard the change ('airt sync discard %d') and make it again logged in as a user of the server", short(m.Actor), m.Seq)
 		}
 		return reject("made by another user than %s, whose token pushed it: log in to the server as the user who made it (airt token -s) and sync again", actor.Username)
