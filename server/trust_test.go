@@ -96,19 +96,19 @@ func TestPushPhoneVerifiedText(t *testing.T) {
 	ts := newTestServer(t)
 	evil := "+44 7911\x1b]0;pwned\x07\n" + ts.admin + "  admin  admin@example.com  True"
 	b := ts.client(t, "b", "bob")
-	res := pushRaw(t, b, &localstore.Mutation{Op: localstore.OpPhoneVerified, Target: ts.bob, Actor: ts.bob,
+	res := pushRaw(t, b, &localstore.Mutation{Op: localstore.OpPhoneVerified, Target: ts.bob, BaseVersion: ts.user(t, ts.bob).Version, Actor: ts.bob,
 		Args: localstore.Args{Phone: &evil}})
 	if res[0].Outcome != usersync.Rejected || !strings.Contains(res[0].Reason, "airt user register-phone-number") {
 		t.Errorf("bob's own phone.verified: %+v, want rejected saying how to verify a phone", res[0])
 	}
 	a := ts.client(t, "a", "admin")
-	res = pushRaw(t, a, &localstore.Mutation{Op: localstore.OpPhoneVerified, Target: ts.bob, Actor: ts.admin,
+	res = pushRaw(t, a, &localstore.Mutation{Op: localstore.OpPhoneVerified, Target: ts.bob, BaseVersion: ts.user(t, ts.bob).Version, Actor: ts.admin,
 		Args: localstore.Args{Phone: &evil}})
 	if res[0].Outcome != usersync.Rejected || strings.ContainsAny(res[0].Reason, "\x1b\x07\n") {
 		t.Errorf("admin's phone.verified with escapes: %s %+q, want rejected with the text escaped", res[0].Outcome, res[0].Reason)
 	}
 	plain := "447911123456"
-	res = pushRaw(t, a, &localstore.Mutation{Op: localstore.OpPhoneVerified, Target: ts.bob, Actor: ts.admin,
+	res = pushRaw(t, a, &localstore.Mutation{Op: localstore.OpPhoneVerified, Target: ts.bob, BaseVersion: ts.user(t, ts.bob).Version, Actor: ts.admin,
 		Args: localstore.Args{Phone: &plain}})
 	if res[0].Outcome != usersync.Rejected {
 		t.Errorf("phone.verified not in E.164: %+v, want rejected", res[0])
@@ -126,15 +126,17 @@ func TestPushPasswordResetHash(t *testing.T) {
 	gib := "$argon2id$v=19$m=1048576,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s"
 	bc31 := "$2b$31$IpD0ghIGQDCwLs8HFhN64O5hj1aL4mTsP.Q7P3RKJ4E9IdP6fqwje"
 	a := ts.client(t, "a", "admin")
+	// bob logs in first: were a bcrypt-31 hash applied, checking his
+	// password would pin a core for days.
+	b := ts.client(t, "b", "bob")
 	for _, h := range []string{gib, bc31} {
-		res := pushRaw(t, a, &localstore.Mutation{Op: localstore.OpPasswordReset, Target: ts.bob, Actor: ts.admin,
+		res := pushRaw(t, a, &localstore.Mutation{Op: localstore.OpPasswordReset, Target: ts.bob, BaseVersion: ts.user(t, ts.bob).Version, Actor: ts.admin,
 			Args: localstore.Args{Secrets: localstore.Secrets{PasswordHash: h}}})
 		if res[0].Outcome != usersync.Rejected || !strings.Contains(res[0].Reason, "not accepted") {
 			t.Errorf("admin's reset to %.30s…: %+v, want rejected for its parameters", h, res[0])
 		}
 	}
-	b := ts.client(t, "b", "bob")
-	res := pushRaw(t, b, &localstore.Mutation{Op: localstore.OpPasswordReset, Target: ts.bob, Actor: ts.bob,
+	res := pushRaw(t, b, &localstore.Mutation{Op: localstore.OpPasswordReset, Target: ts.bob, BaseVersion: ts.user(t, ts.bob).Version, Actor: ts.bob,
 		Args: localstore.Args{Secrets: localstore.Secrets{PasswordHash: cheapHash}}})
 	if res[0].Outcome != usersync.Rejected || !strings.Contains(res[0].Reason, "airt user reset-password") {
 		t.Errorf("bob's own reset by push: %+v, want rejected saying how to reset", res[0])
@@ -177,10 +179,10 @@ func TestPushMFADisableNeedsProof(t *testing.T) {
 	c.Token = resp.Token
 	b := &usersync.Engine{Store: newTestStore(t, "b"), Client: c}
 	res := pushRaw(t, b,
-		&localstore.Mutation{Op: localstore.OpMFADisable, Target: ts.bob, Actor: ts.bob},
-		&localstore.Mutation{Op: localstore.OpMFAActivate, Target: ts.bob, Actor: ts.bob,
+		&localstore.Mutation{Op: localstore.OpMFADisable, Target: ts.bob, BaseVersion: ts.user(t, ts.bob).Version, Actor: ts.bob},
+		&localstore.Mutation{Op: localstore.OpMFAActivate, Target: ts.bob, BaseVersion: ts.user(t, ts.bob).Version, Actor: ts.bob,
 			Args: localstore.Args{Secrets: localstore.Secrets{MFASecret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"}}},
-		&localstore.Mutation{Op: localstore.OpSSOEnable, Target: ts.bob, Actor: ts.bob,
+		&localstore.Mutation{Op: localstore.OpSSOEnable, Target: ts.bob, BaseVersion: ts.user(t, ts.bob).Version, Actor: ts.bob,
 			Args: localstore.Args{Provider: "google", SSOEmail: "bob@example.com"}},
 	)
 	for i, want := range []string{"airt user mfa disable", "airt user mfa enable", "airt user sso enable"} {
