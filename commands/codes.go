@@ -59,10 +59,10 @@ func (c *cli) updateOTP(code string, fn func(tx *localstore.Tx, code string) err
 // TOTP step is used up with an mfa.step mutation made by actor (nil for a
 // password reset), queued like any change.
 func (c *cli) checker(actor *account.User) otpcheck.Checker {
-	return otpcheck.Checker{Now: c.now(), UseStep: func(tx *localstore.Tx, u *account.User, step uint64) error {
+	return otpcheck.Checker{Now: c.now(), UseStep: func(r otpcheck.Records, u *account.User, step uint64) error {
 		m := &localstore.Mutation{Op: localstore.OpMFAStep, Target: u.UUID,
 			BaseVersion: u.Version, Args: localstore.Args{Step: step}}
-		_, err := change(tx, actor, m)
+		_, err := change(r.(*localstore.Tx), actor, m)
 		return err
 	}}
 }
@@ -140,7 +140,7 @@ func (c *cli) sendSMSCode(uuid, phone, purpose string) error {
 		return err
 	}
 	c.debugf("SMS code for %s sent to %s", purpose, phone)
-	return c.update(out.Commit)
+	return c.update(func(tx *localstore.Tx) error { return out.Commit(tx) })
 }
 
 // view runs fn in a read-only transaction of the store.

@@ -21,6 +21,21 @@ import (
 	"github.com/airt/airt/otp"
 )
 
+// Records is what the checks read and write of a store: the user (its
+// record holds the TOTP failure count and lock-out), the sealing key of its
+// TOTP secret, and the pending SMS codes with their send times. A
+// *localstore.Tx is one; so is a server store's transaction.
+type Records interface {
+	User(uuid string) (*account.User, error)
+	Key() ([]byte, error)
+	PutOTPAttempts(uuid string, a otp.Attempts) error
+	SMSChallenge(uuid, purpose string) (ch otp.SMSChallenge, ok bool, err error)
+	PutSMSChallenge(uuid, purpose string, ch otp.SMSChallenge) error
+	DeleteSMSChallenge(uuid, purpose string) error
+	SMSSends(uuid string) ([]time.Time, error)
+	PutSMSSends(uuid string, sent []time.Time) error
+}
+
 // Failure is a wrong one-time code. The transaction that checked it rolls
 // back as for any error; Record then runs in a transaction of its own (see
 // Update) to commit the failed attempt — the TOTP failure counter and
@@ -29,7 +44,7 @@ import (
 // leaves behind.
 type Failure struct {
 	Err    error
-	Record func(*localstore.Tx) error
+	Record func(Records) error
 	// Final: another code cannot help (locked out, expired, too many).
 	Final bool
 }
@@ -54,7 +69,7 @@ func Update(s *localstore.Store, fn func(*localstore.Tx) error) error {
 	err := s.Update(fn)
 	var f *Failure
 	if errors.As(err, &f) && f.Record != nil {
-		if rerr := s.Update(f.Record); rerr != nil {
+		if rerr := s.Update(func(tx *localstore.Tx) error { return f.Record(tx) }); rerr != nil {
 			return fmt.Errorf("%w (recording the failed attempt failed too: %v)", err, rerr)
 		}
 	}
@@ -78,13 +93,13 @@ type Checker struct {
 	// never accepted again: the command line queues an mfa.step mutation,
 	// the server records it as a change. nil: the step is only kept in the
 	// record read by the caller (u.MFA.LastStep), which must write it.
-	UseStep func(tx *localstore.Tx, u *account.User, step uint64) error
+	UseStep func(tx Records, u *account.User, step uint64) error
 }
 
 // CallerOTP enforces the rule of the changing commands: a caller without MFA
 // must not pass a code; a caller with MFA must give a valid TOTP code, which
 // is then used up. A wrong code returns a *Failure.
-func (c Checker) CallerOTP(tx *localstore.Tx, caller *account.User, code string) error {
+func (c Checker) CallerOTP(tx Records, caller *account.User, code string) error {
 	if !caller.MFAActive() {
 		if code != "" {
 			return account.ErrMFANotActive
@@ -101,7 +116,7 @@ func (c Checker) CallerOTP(tx *localstore.Tx, caller *account.User, code string)
 // is recorded with UseStep, an SMS code is deleted. When p may be either,
 // the TOTP code is tried first and, if it is wrong and an SMS code is
 // pending, the SMS code. Wrong codes return a *Failure.
-func (c Checker) Proof(tx *localstore.Tx, u *account.User, p Proof) error {
+func (c Checker) Proof(tx Records, u *account.User, p Proof) error {
 	if p.TOTP && u.MFAActive() {
 		step, err := c.TOTP(tx, u, p.Code)
 		if err == nil {
@@ -141,7 +156,7 @@ func bothFailed(totpErr, smsErr error) error {
 		return smsErr
 	}
 	both := &Failure{Err: f2.Err, Final: f1.Final && f2.Final}
-	both.Record = func(tx *localstore.Tx) error {
+	both.Record = func(tx Records) error {
 		for _, f := range []*Failure{f1, f2} {
 			if f.Record != nil {
 				if err := f.Record(tx); err != nil {
@@ -167,7 +182,7 @@ func bothFailed(totpErr, smsErr error) error {
 // otp.LockDuration; the count is committed by the Failure's Record); a
 // replayed code is refused but not counted. A right code clears the count,
 // in tx.
-func (c Checker) TOTP(tx *localstore.Tx, u *account.User, code string) (uint64, error) {
+func (c Checker) TOTP(tx Records, u *account.User, code string) (uint64, error) {
 	now := c.Now
 	att := localstore.OTPAttempts(u)
 	if locked, until := att.Locked(now); locked {
@@ -190,7 +205,7 @@ func (c Checker) TOTP(tx *localstore.Tx, u *account.User, code string) (uint64, 
 	case errors.Is(err, otp.ErrInvalid):
 		f := &Failure{Err: account.ErrInvalidOTP}
 		uuid := u.UUID
-		f.Record = func(tx *localstore.Tx) error {
+		f.Record = func(tx Records) error {
 			fresh, err := tx.User(uuid)
 			if err != nil {
 				return err
@@ -221,7 +236,7 @@ func (c Checker) TOTP(tx *localstore.Tx, u *account.User, code string) (uint64, 
 // SMS checks code against the SMS code pending for u and purpose, sent to
 // phone, and deletes it when right. Wrong codes are counted in the pending
 // record (otp.SMSMaxFailures, then the flow starts over).
-func (c Checker) SMS(tx *localstore.Tx, u *account.User, purpose, phone, code string) error {
+func (c Checker) SMS(tx Records, u *account.User, purpose, phone, code string) error {
 	ch, ok, err := tx.SMSChallenge(u.UUID, purpose)
 	if err != nil {
 		return err
@@ -238,7 +253,7 @@ func (c Checker) SMS(tx *localstore.Tx, u *account.User, purpose, phone, code st
 	}
 	f := &Failure{Err: smsError(err, purpose), Final: !errors.Is(err, otp.ErrSMSIncorrect)}
 	uuid := u.UUID
-	f.Record = func(tx *localstore.Tx) error {
+	f.Record = func(tx Records) error {
 		fresh, ok, err := tx.SMSChallenge(uuid, purpose)
 		if err != nil || !ok || !bytes.Equal(fresh.Salt, ch.Salt) {
 			return err // a newer code replaced it meanwhile

@@ -77,8 +77,8 @@ func check(s *localstore.Store, uuid, c string, now time.Time) error {
 		if err != nil {
 			return err
 		}
-		chk := Checker{Now: now, UseStep: func(tx *localstore.Tx, u *account.User, step uint64) error {
-			_, err := tx.Apply(u, &localstore.Mutation{Op: localstore.OpMFAStep, Target: u.UUID, Args: localstore.Args{Step: step}})
+		chk := Checker{Now: now, UseStep: func(r Records, u *account.User, step uint64) error {
+			_, err := r.(*localstore.Tx).Apply(u, &localstore.Mutation{Op: localstore.OpMFAStep, Target: u.UUID, Args: localstore.Args{Step: step}})
 			return err
 		}}
 		return chk.Proof(tx, u, Proof{Code: c, TOTP: true})
@@ -175,7 +175,7 @@ func TestSMSCodes(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Update(out.Commit); err != nil {
+	if err := s.Update(func(tx *localstore.Tx) error { return out.Commit(tx) }); err != nil {
 		t.Fatal(err)
 	}
 	sent := out.Message[strings.Index(out.Message, " is ")+4:][:6]
@@ -225,7 +225,7 @@ func TestSendLimitAndNoSender(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Update(out.Commit); err != nil {
+		if err := s.Update(func(tx *localstore.Tx) error { return out.Commit(tx) }); err != nil {
 			t.Fatal(err)
 		}
 	}

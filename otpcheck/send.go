@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/airt/airt/account"
-	"github.com/airt/airt/localstore"
 	"github.com/airt/airt/otp"
 )
 
@@ -38,7 +37,7 @@ type Outgoing struct {
 // Prepare makes a new SMS code for user uuid, phone and purpose at now,
 // after checking the send limit (otp.SendAllowed) against the send times
 // kept in tx.
-func Prepare(tx *localstore.Tx, uuid, phone, purpose string, now time.Time) (*Outgoing, error) {
+func Prepare(tx Records, uuid, phone, purpose string, now time.Time) (*Outgoing, error) {
 	sent, err := tx.SMSSends(uuid)
 	if err != nil {
 		return nil, err
@@ -66,7 +65,7 @@ func (o *Outgoing) Send(cmdline string) error {
 
 // Commit stores the sent code (replacing any older one for that purpose)
 // and its send time, in tx.
-func (o *Outgoing) Commit(tx *localstore.Tx) error {
+func (o *Outgoing) Commit(tx Records) error {
 	if err := tx.PutSMSSends(o.UUID, append(o.sent, o.at)); err != nil {
 		return err
 	}

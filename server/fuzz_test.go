@@ -89,6 +89,6 @@ func FuzzPullResponse(f *testing.F) {
 		}))
 		defer srv.Close()
 		c := &usersync.Client{URL: srv.URL, Retries: -1}
-		_, _ = c.Pull(context.Background(), "", 0, "", 10)
+		_, _ = c.Pull(context.Background(), "", 0, "", 10, "")
 	})
 }

@@ -35,7 +35,7 @@ func (s *Server) handleOnline(w http.ResponseWriter, r *http.Request) {
 	var self *account.User
 	if op == localstore.OpPasswordReset && r.Header.Get("Authorization") == "" {
 		// A reset needs no login: the account is named, the proof is a code.
-		_ = s.store.View(func(tx *localstore.Tx) error {
+		_ = s.store.Read(r.Context(), func(tx Tx) error {
 			self, _ = tx.UserByUsername(req.Username)
 			return nil
 		})
@@ -66,7 +66,7 @@ func (s *Server) handleOnline(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	var resp usersync.OnlineResponse
-	err := otpcheck.Update(s.store, func(tx *localstore.Tx) error {
+	err := s.writeCounting(r.Context(), func(tx Tx) error {
 		u, err := tx.User(self.UUID)
 		if err != nil {
 			return err
@@ -124,11 +124,11 @@ func (s *Server) handleOnline(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		m.BaseVersion = u.Version
-		nu, err := tx.Apply(actor, m)
+		nu, err := localstore.ApplyTo(tx, actor, m)
 		if err != nil {
 			return err
 		}
-		rev, err := s.record(tx, nu, m, "", usersync.Fields(m))
+		rev, err := record(tx, nu, m, "", usersync.Fields(m))
 		resp.Version = rev
 		return err
 	})
@@ -162,7 +162,7 @@ func (s *Server) handleSMS(w http.ResponseWriter, r *http.Request) {
 	switch req.Purpose {
 	case otp.PurposeResetPassword:
 		// No token: the answer is {} whether or not a code goes out.
-		_ = s.store.View(func(tx *localstore.Tx) error {
+		_ = s.store.Read(r.Context(), func(tx Tx) error {
 			u, _ = tx.UserByUsername(req.Username)
 			return nil
 		})
@@ -191,7 +191,7 @@ func (s *Server) handleSMS(w http.ResponseWriter, r *http.Request) {
 		}
 		// Registering a phone is a change of the account: with MFA, the
 		// caller's code first, as the local command asks.
-		err = otpcheck.Update(s.store, func(tx *localstore.Tx) error {
+		err = s.writeCounting(r.Context(), func(tx Tx) error {
 			fresh, err := tx.User(u.UUID)
 			if err != nil {
 				return err
@@ -207,14 +207,14 @@ func (s *Server) handleSMS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var out *otpcheck.Outgoing
-	err := s.store.View(func(tx *localstore.Tx) error {
+	err := s.store.Read(r.Context(), func(tx Tx) error {
 		var err error
 		out, err = otpcheck.Prepare(tx, u.UUID, phone, req.Purpose, now)
 		return err
 	})
 	if err == nil {
 		if err = out.Send(s.smsCommand); err == nil {
-			err = s.store.Update(out.Commit)
+			err = s.store.Write(r.Context(), func(tx Tx) error { return out.Commit(tx) })
 		}
 	}
 	if err != nil {

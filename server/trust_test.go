@@ -218,12 +218,12 @@ func TestLoginTOTPLockOut(t *testing.T) {
 	c := &usersync.Client{URL: ts.http.URL, Retries: -1}
 	for i := 0; i < otp.MaxFailures; i++ {
 		// Another address each time would not help: the count is the user's.
-		ts.srv.limiter.reset(account.NormalizeKey("bob") + "|127.0.0.1")
+		_ = ts.st.ResetLoginFailures(context.Background(), account.NormalizeKey("bob")+"|127.0.0.1")
 		if _, err := c.Login(context.Background(), usersync.LoginRequest{Username: "bob", Password: "pw", OTP: wrong}); err == nil {
 			t.Fatal("wrong code accepted")
 		}
 	}
-	ts.srv.limiter.reset(account.NormalizeKey("bob") + "|127.0.0.1")
+	_ = ts.st.ResetLoginFailures(context.Background(), account.NormalizeKey("bob")+"|127.0.0.1")
 	_, err = c.Login(context.Background(), usersync.LoginRequest{Username: "bob", Password: "pw", OTP: right})
 	if err == nil || !strings.Contains(err.Error(), "locked until") {
 		t.Errorf("right code after 5 wrong ones: %v, want locked", err)
