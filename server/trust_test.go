@@ -36,10 +36,11 @@ func pushRaw(t *testing.T, e *usersync.Engine, ms ...*localstore.Mutation) []use
 	return resp.Results
 }
 
+// user reads a user from the server's store (bbolt or PostgreSQL).
 func (ts *testServer) user(t *testing.T, uuid string) *account.User {
 	t.Helper()
 	var u *account.User
-	if err := ts.store.View(func(tx *localstore.Tx) error {
+	if err := ts.st.Read(context.Background(), func(tx Tx) error {
 		var err error
 		u, err = tx.User(uuid)
 		return err
@@ -318,5 +319,24 @@ func TestPushLookAlikeRename(t *testing.T) {
 	}
 	if u := ts.user(t, ts.bob); u.Username != "bob" {
 		t.Errorf("bob is now %+q", u.Username)
+	}
+}
+
+// The hostile pushes are refused by a PostgreSQL server too: the rules are
+// written once over Tx.
+func TestTrustPostgres(t *testing.T) {
+	testStoreKind = "postgres"
+	defer func() { testStoreKind = "bolt" }()
+	for _, c := range []struct {
+		name string
+		fn   func(*testing.T)
+	}{
+		{"PushAuthorisationFirst", TestPushAuthorisationFirst},
+		{"PushPhoneVerifiedText", TestPushPhoneVerifiedText},
+		{"PushPasswordResetHash", TestPushPasswordResetHash},
+		{"PushLookAlikeRename", TestPushLookAlikeRename},
+		{"OnlineResetSaysNothing", TestOnlineResetSaysNothing},
+	} {
+		t.Run(c.name, c.fn)
 	}
 }
