@@ -79,6 +79,9 @@ func scriptParams(dir string) testscript.Params {
 			"smscode":  cmdSMSCode,
 			// bulk import/export
 			"outbox": cmdOutbox,
+			// store fixtures (fixtures_test.go)
+			"mkstore":   cmdMkStore,
+			"storedump": cmdStoreDump,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {

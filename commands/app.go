@@ -42,6 +42,17 @@ type Env struct {
 // newUserUUID gives a new user's uuid (random; see TestHooks).
 var newUserUUID = func(string) string { return localstore.NewUUID() }
 
+// TestUserUUID is the uuid the test binary gives a new user: a version-4
+// shaped uuid derived from the lower-cased username, so golden files are
+// stable. Only the test binary uses it (through TestHooks, and the store
+// fixture of main_test.go).
+func TestUserUUID(username string) string {
+	h := sha256.Sum256([]byte(strings.ToLower(username)))
+	h[6] = h[6]&0x0f | 0x40
+	h[8] = h[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+}
+
 // TestHooks is set only by the test binary (main_test.go). It lets the
 // environment freeze the clock (AIRT_NOW) and makes new uuids derive from
 // the username; the
@@ -64,12 +75,7 @@ func OSEnv() *Env {
 	}
 	if TestHooks {
 		// Golden files need stable uuids: derive them from the username.
-		newUserUUID = func(username string) string {
-			h := sha256.Sum256([]byte(strings.ToLower(username)))
-			h[6] = h[6]&0x0f | 0x40
-			h[8] = h[8]&0x3f | 0x80
-			return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
-		}
+		newUserUUID = TestUserUUID
 		if at := os.Getenv("AIRT_NOW"); at != "" {
 			if t, err := time.Parse(time.RFC3339, at); err == nil {
 				env.Now = func() time.Time { return t }
