@@ -12,7 +12,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -103,7 +102,8 @@ func openScriptStore(ts *testscript.TestScript, path string) (*localstore.Store,
 // makes them: the first one bootstraps the empty store (it must be a super
 // user), the others are created by it, and each create is queued in the
 // outbox. With -login, USERNAME is logged in as `airt token` does. The
-// store must not exist yet. `! mkstore` expects a refusal and prints it.
+// store must hold no users (it may exist, as a failed command can leave an
+// empty one). `! mkstore` expects a refusal and prints it.
 func cmdMkStore(ts *testscript.TestScript, neg bool, args []string) {
 	err := mkstore(ts, args)
 	switch {
@@ -140,9 +140,6 @@ func mkstore(ts *testscript.TestScript, args []string) error {
 		muts[i] = m
 	}
 	path := scriptStorePath(ts)
-	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("%s exists already (or cannot be checked: %v)", path, err)
-	}
 	s, creds, err := openScriptStore(ts, path)
 	if err != nil {
 		return err
@@ -150,6 +147,9 @@ func mkstore(ts *testscript.TestScript, args []string) error {
 	defer s.Close()
 	var token string
 	err = s.Update(func(tx *localstore.Tx) error {
+		if tx.HasUsers() {
+			return fmt.Errorf("%s holds users already", path)
+		}
 		var creator *account.User
 		for i, m := range muts {
 			if creator != nil {
