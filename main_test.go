@@ -213,15 +213,19 @@ func cmdHoldLock(ts *testscript.TestScript, neg bool, args []string) {
 
 // ---- bulk (import/export) test commands ----
 
-// cmdOutbox: outbox STORE prints the store's queued mutations, one per
-// line: "seq op target actor" (actor "-" when none), then "N queued".
-// Import tests use it to show what was queued, and that a re-run queued
-// nothing.
+// cmdOutbox: outbox [STORE] prints the store's queued mutations (default:
+// the script's store, as a bare airt uses), one per line: "seq op target
+// actor" (actor "-" when none), then "N queued". Scripts use it to show what
+// was queued, and that a failed command or a re-run queued nothing.
 func cmdOutbox(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) != 1 {
-		ts.Fatalf("usage: outbox STORE")
+	if len(args) > 1 {
+		ts.Fatalf("usage: outbox [STORE]")
 	}
-	s, err := localstore.Open(ts.MkAbs(args[0]), localstore.Options{LockTimeout: time.Second})
+	path := scriptStorePath(ts)
+	if len(args) == 1 {
+		path = ts.MkAbs(args[0])
+	}
+	s, err := localstore.Open(path, localstore.Options{LockTimeout: time.Second})
 	ts.Check(err)
 	defer s.Close()
 	n := 0
