@@ -7,7 +7,7 @@ BIN := bin/airt
 # proxy so go.mod does not list it.
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build test test-race lint demo bench clean fmt
+.PHONY: build test test-race lint demo bench clean fmt differential
 
 build:
 	$(GO) build -o $(BIN) .
@@ -33,6 +33,14 @@ demo: build
 
 bench: build
 	./bench/run.sh
+
+# Re-record the original client's outputs that render's differential test
+# replays (needs Debian 12's python3-tabulate 0.8.9 and python3-humanize 4.4;
+# the test itself needs no Python).
+differential:
+	/usr/bin/python3 render/testdata/differential/gen.py > render/testdata/differential/cases.json.new
+	mv render/testdata/differential/cases.json.new render/testdata/differential/cases.json
+	$(GO) test ./render -run TestDifferential -v | grep 'differential:'
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

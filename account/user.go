@@ -14,8 +14,14 @@ var Columns = []string{
 	"is_phone_number_verified",
 }
 
-// SubscriptionTypes are the subscription types a user may have.
+// SubscriptionTypes are the subscription types airt offers.
 var SubscriptionTypes = []string{"small", "medium", "large"}
+
+// LegacySubscriptionTypes are the other types the original server accepted.
+// They are kept so that its users can be imported and synced unchanged; like
+// every subscription type they are a label and grant nothing ("superuser"
+// is not super_user).
+var LegacySubscriptionTypes = []string{"infobip", "captn", "test", "superuser", "captn_trial"}
 
 // SSOProviders are the single sign-on providers a user may link.
 var SSOProviders = []string{"google", "github"}

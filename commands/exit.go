@@ -50,8 +50,10 @@ func (c *cli) report(err error) int {
 	}
 	var fe *render.FormatError
 	if errors.As(err, &fe) {
-		// The original printed -f errors without the "Error: " prefix.
-		fmt.Fprintln(c.env.Stderr, fe.Error())
+		// The original printed -f errors without the "Error: " prefix,
+		// through click, which dropped ANSI sequences off a terminal.
+		st := render.Stream{Terminal: c.env.StderrTerminal, NoColor: c.env.Getenv("NO_COLOR") != ""}
+		fmt.Fprint(c.env.Stderr, st.Text(fe.Error()+"\n"))
 		return ExitError
 	}
 	c.printError(err)

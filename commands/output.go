@@ -44,5 +44,6 @@ func (c *cli) printUsers(o *outputFlags, users []account.User, humanize bool) er
 	return render.Users(c.env.Stdout, users, render.Options{
 		Format: o.parsed, Quiet: o.quiet, Output: o.output,
 		Humanize: humanize, Now: c.now(),
+		Stream: render.Stream{Terminal: c.env.StdoutTerminal, NoColor: c.env.Getenv("NO_COLOR") != ""},
 	})
 }

@@ -119,17 +119,34 @@ func (x *userSetDisabled) run() error {
 		if err != nil {
 			return err
 		}
+		if !caller.SuperUser {
+			// The original looked each user up first, and a non-super
+			// user may only look up themselves.
+			for _, ref := range x.users {
+				if ref != caller.UUID && ref != caller.Username {
+					return account.ErrOtherUsersData
+				}
+			}
+		}
 		if err := account.RequireSuperUser(caller); err != nil {
 			return err
 		}
 		if err := c.checkCallerOTP(tx, caller, code); err != nil {
 			return err
 		}
+		// With several users, an error names the one it is about (the
+		// original's text, which does not, is kept for a single user).
+		which := func(ref string, err error) error {
+			if len(x.users) == 1 {
+				return err
+			}
+			return account.Errorf(account.KindOf(err), "%s: %s", ref, err).WithHint("nothing was changed")
+		}
 		seen := map[string]bool{}
 		for _, ref := range x.users {
 			target, err := tx.Resolve(ref)
 			if err != nil {
-				return account.Errorf(account.KindOf(err), "%s: %s", ref, err).WithHint("nothing was changed")
+				return which(ref, err)
 			}
 			if seen[target.UUID] {
 				continue
@@ -138,7 +155,7 @@ func (x *userSetDisabled) run() error {
 			u, err := change(tx, caller, &localstore.Mutation{Op: x.op, Target: target.UUID, BaseVersion: target.Version})
 			if err != nil {
 				// One failure rolls back the whole transaction: none changed.
-				return account.Errorf(account.KindOf(err), "%s: %s", ref, err).WithHint("nothing was changed")
+				return which(ref, err)
 			}
 			changed = append(changed, *u)
 		}

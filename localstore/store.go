@@ -151,6 +151,8 @@ func (s *Store) init() error {
 // migrate brings the layout to SchemaVersion, one step per version:
 //
 //	1 -> 2: build the rank index (bucketOrderChunks) from bucketOrder.
+//	2 -> 3: rewrite bucketOrder with the new created encoding, then the
+//	        rank index over it.
 //
 // A new store starts at version 0 and runs every step on empty buckets.
 func migrate(tx *bolt.Tx) error {
@@ -169,9 +171,12 @@ func migrate(tx *bolt.Tx) error {
 	if v == SchemaVersion {
 		return nil
 	}
-	if v < 2 {
+	if v < 3 {
+		if err := rebuildOrder(tx); err != nil {
+			return fmt.Errorf("migrate store to schema 3: %w", err)
+		}
 		if err := rebuildRank(tx); err != nil {
-			return fmt.Errorf("migrate store to schema 2: %w", err)
+			return fmt.Errorf("migrate store to schema 3: %w", err)
 		}
 	}
 	return meta.Put(keySchemaVersion, []byte(strconv.Itoa(SchemaVersion)))

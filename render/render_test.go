@@ -143,7 +143,7 @@ func TestTabulateTypes(t *testing.T) {
 				rows[i] = []cellValue{c, str("x")}
 			}
 			var b bytes.Buffer
-			if err := writePlainTable(&b, []string{"h", "y"}, rows, "<none>"); err != nil {
+			if err := writePlainTable(&b, []string{"h", "y"}, rows, "<none>", Stream{}); err != nil {
 				t.Fatal(err)
 			}
 			// Keep only the first column (and its separator) to compare.
