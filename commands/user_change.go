@@ -51,8 +51,9 @@ func (u *userUpdate) run() error {
 	if u.set["email"] {
 		args.Email = &u.email
 	}
-	var updated *account.User
+	var out []byte
 	err := c.updateOTP(u.otp, func(tx *localstore.Tx, code string) error {
+		var updated *account.User
 		caller, err := c.caller(tx)
 		if err != nil {
 			return err
@@ -67,16 +68,18 @@ func (u *userUpdate) run() error {
 		if len(u.set) == 0 {
 			// Nothing to change: print the user as it is, queue nothing.
 			updated = target
-			return nil
+		} else if updated, err = change(tx, caller, &localstore.Mutation{Op: localstore.OpUpdate,
+			Target: target.UUID, BaseVersion: target.Version, Args: args}); err != nil {
+			return err
 		}
-		updated, err = change(tx, caller, &localstore.Mutation{Op: localstore.OpUpdate,
-			Target: target.UUID, BaseVersion: target.Version, Args: args})
+		out, err = c.renderUsers(&u.out, []account.User{*updated}, true)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	return c.printUsers(&u.out, []account.User{*updated}, true)
+	_, err = c.env.Stdout.Write(out)
+	return err
 }
 
 // userSetDisabled is `airt user disable` and `airt user enable`.
@@ -112,9 +115,9 @@ func (x *userSetDisabled) run() error {
 	if err := x.out.check(); err != nil {
 		return err
 	}
-	var changed []account.User
+	var out []byte
 	err := c.updateOTP(x.otp, func(tx *localstore.Tx, code string) error {
-		changed = nil
+		var changed []account.User
 		caller, err := c.caller(tx)
 		if err != nil {
 			return err
@@ -159,10 +162,12 @@ func (x *userSetDisabled) run() error {
 			}
 			changed = append(changed, *u)
 		}
-		return nil
+		out, err = c.renderUsers(&x.out, changed, true)
+		return err
 	})
 	if err != nil {
 		return err
 	}
-	return c.printUsers(&x.out, changed, true)
+	_, err = c.env.Stdout.Write(out)
+	return err
 }

@@ -54,8 +54,8 @@ type Options struct {
 }
 
 // Users writes users to w in the mode opts selects. Errors are those of w,
-// and one for an unknown opts.Output. A Format from ParseFormat cannot fail
-// here.
+// one for an unknown opts.Output, and a *FormatError when a -f template
+// fails on a value (then nothing has been written).
 func Users(w io.Writer, users []account.User, opts Options) error {
 	if opts.Humanize && opts.Now.IsZero() {
 		opts.Now = time.Now()
