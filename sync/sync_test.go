@@ -11,7 +11,6 @@ import (
 
 // The helpers shared with the server tests (internal/storetest).
 var (
-	testNow        = storetest.Now
 	newTestStore   = storetest.Open
 	createMutation = storetest.CreateMutation
 )
