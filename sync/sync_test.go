@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"os"
 	"reflect"
 	"testing"
 
@@ -15,7 +16,7 @@ var (
 	createMutation = storetest.CreateMutation
 )
 
-func TestMain(m *testing.M) { storetest.Main(m) }
+func TestMain(m *testing.M) { os.Exit(storetest.Run(m)) }
 
 func TestConflicts(t *testing.T) {
 	u := &account.User{UUID: "u", Username: "carol", Email: "c@example.com", FirstName: "Server", Disabled: true,

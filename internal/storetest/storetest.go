@@ -4,7 +4,6 @@
 package storetest
 
 import (
-	"os"
 	"path/filepath"
 	gosync "sync"
 	"testing"
@@ -17,13 +16,13 @@ import (
 // Now is the frozen clock of the stores Open makes.
 var Now = time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
 
-// Main runs a test binary's tests with cheap argon2id parameters
-// (account.UseTestArgon2) and exits with their status: use it as TestMain.
-// Logins verify hashes, and production parameters would make up most of the
-// tests' time.
-func Main(m *testing.M) {
+// Run runs a test binary's tests with cheap argon2id parameters
+// (account.UseTestArgon2) and returns their exit status, for TestMain to
+// pass to os.Exit. Logins verify hashes, and production parameters would
+// make up most of the tests' time.
+func Run(m *testing.M) int {
 	account.UseTestArgon2()
-	os.Exit(m.Run())
+	return m.Run()
 }
 
 // PasswordHash is a real argon2id hash of "pw", made once, with the
