@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 	// Cheap password hashing: the scripts run airt hundreds of times, and
 	// production argon2id made up most of the suite's time.
 	account.UseTestArgon2()
-	testscript.Main(m, map[string]func(){
+	testscript.Main(stopPostgresAfter{m}, map[string]func(){
 		"airt": func() {
 			commands.TestHooks = true
 			account.UseTestArgon2()
@@ -41,8 +41,16 @@ func TestMain(m *testing.M) {
 	})
 }
 
+// stopPostgresAfter stops the PostgreSQL cluster the tests started, if any,
+// once they have run (testscript.Main exits the process itself).
+type stopPostgresAfter struct{ *testing.M }
+
+func (m stopPostgresAfter) Run() int {
+	defer pgtest.Stop()
+	return m.M.Run()
+}
+
 func TestScripts(t *testing.T) {
-	t.Cleanup(pgtest.Stop)
 	testscript.Run(t, scriptParams("testdata/script"))
 }
 
@@ -60,7 +68,6 @@ func TestScriptsPostgres(t *testing.T) {
 		}
 		t.Skipf("PostgreSQL not available (set %s=postgres://… or install postgresql)", pgtest.URLEnv)
 	}
-	t.Cleanup(pgtest.Stop)
 	p := scriptParams("")
 	for _, name := range postgresScripts {
 		p.Files = append(p.Files, filepath.Join("testdata/script", name+".txtar"))

@@ -67,6 +67,13 @@
 //     denied, a disabled actor); success is "applied": the server bumps its
 //     revision, sets the user's Version to it and records the change.
 //
+// When the request's Cursor was the server's latest revision (the client had
+// pulled everything), every change after it is the push's own: the answer
+// then carries the users they changed (as a pull would) and the position
+// after them (Cursor, CursorID), and the client takes them instead of pulling
+// its own changes back. The client may send that position as the Cursor of
+// its next batch before storing it.
+//
 // GET /v1/pull?after=REV&after_id=ID&limit=N&store=ID → 200 PullResponse: the users
 // changed after revision REV (at most N change records scanned, default 500,
 // at most 1000), each as its current server state with Version = the revision
@@ -213,6 +220,14 @@ type PushResponse struct {
 	LastSeq uint64 `json:"last_seq"`
 	Epoch   string `json:"epoch"`
 	Head    uint64 `json:"head"`
+	// Cursor, CursorID and Users are set when every change after the
+	// request's Cursor is this push's own (the client had pulled all before
+	// it): the position after them and the users they changed, as a pull
+	// would send them. The client takes them in place of pulling its own
+	// changes back.
+	Cursor   uint64     `json:"cursor,omitempty"`
+	CursorID string     `json:"cursor_id,omitempty"`
+	Users    []WireUser `json:"users,omitempty"`
 }
 
 // UserSecrets are the secrets of the authenticated user, in their own record
