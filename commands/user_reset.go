@@ -15,6 +15,7 @@ import (
 type resetPassword struct {
 	c                       *cli
 	username, password, otp string
+	passwordStdin           bool
 }
 
 // resetFailedText is the original server's answer to any failed reset.
@@ -24,10 +25,11 @@ func registerUserResetPassword(c *cli, user *kingpin.CmdClause) {
 	r := &resetPassword{c: c}
 	cmd := user.Command("reset-password", "Reset the account password.\n\n"+
 		"No login is needed: the one-time code proves who you are. Users with MFA can use the code of their authenticator app; anyone with a verified phone number can ask for an OTP by SMS (sent through AIRT_SMS_COMMAND).\n\n"+
-		"Missing values are asked for: the username, the new password (hidden, twice, on a terminal; two lines of standard input otherwise) and, without --otp, which code to use. The user's sessions end.\n\n"+
+		"Missing values are asked for: the username, the new password (hidden, twice; only on a terminal: a script passes --password-stdin, whose first line of standard input is the password) and, without --otp, which code to use. The user's sessions end.\n\n"+
 		"Example: airt user reset-password -u alice")
 	cmd.Flag("username", "Account username to reset the password of.").Short('u').PlaceHolder("TEXT").StringVar(&r.username)
-	cmd.Flag("new-password", "New password to set for the account, at least 8 characters.").PlaceHolder("TEXT").StringVar(&r.password)
+	cmd.Flag("new-password", "New password to set for the account, at least 8 characters. Visible to other users in ps: prefer the prompt or --password-stdin.").PlaceHolder("TEXT").StringVar(&r.password)
+	cmd.Flag("password-stdin", "Read the new password from the first line of standard input (before any answer to the prompts).").BoolVar(&r.passwordStdin)
 	cmd.Flag("otp", "Dynamically generated six-digit verification code from the authenticator app, or the OTP received by SMS.").
 		PlaceHolder("TEXT").StringVar(&r.otp)
 	c.action(cmd, r.run)
@@ -36,13 +38,22 @@ func registerUserResetPassword(c *cli, user *kingpin.CmdClause) {
 func (r *resetPassword) run() error {
 	c := r.c
 	var err error
+	spec := secretSpec{what: "new password", flag: "--new-password", value: r.password, stdin: r.passwordStdin,
+		prompt: "Please enter your new password: ", confirm: true, promptOut: c.env.Stdout}
+	if r.passwordStdin || r.password != "" || !c.env.StdinTerminal {
+		// Before any prompt: the first line of --password-stdin is the
+		// password, and a missing one off a terminal is a usage error.
+		if r.password, err = c.secret(spec); err != nil {
+			return err
+		}
+	}
 	if r.username == "" {
 		if r.username, err = c.prompt("Please enter your username: "); err != nil {
 			return err
 		}
 	}
-	if r.password == "" {
-		if r.password, err = c.promptNewPassword(); err != nil {
+	if r.password == "" { // on a terminal: the original's order, username then password
+		if r.password, err = c.secret(spec); err != nil {
 			return err
 		}
 	}
