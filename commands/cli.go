@@ -27,6 +27,9 @@ type cli struct {
 
 	dbPath string
 	debug  bool
+	// caCert is --cacert / AIRT_CA_CERT: a PEM file of a certificate
+	// authority trusted for the server beside the system's.
+	caCert string
 	// mayCreateStore is set by the commands that may start a new store
 	// (user create, user import, token -s); the others refuse a missing
 	// store instead of leaving an empty file behind.
@@ -54,6 +57,8 @@ func newCLI(env *Env) *cli {
 	app.Version(Version)
 	app.Flag("db", "Path of the local store (default $XDG_DATA_HOME/airt/airt.db, else ~/.local/share/airt/airt.db).").
 		Envar("AIRT_DB").PlaceHolder("PATH").StringVar(&c.dbPath)
+	app.Flag("cacert", "PEM file of the certificate authority of a server with a private CA, trusted beside the system's (SSL_CERT_FILE replaces the system's).").
+		Envar("AIRT_CA_CERT").PlaceHolder("FILE").StringVar(&c.caCert)
 	app.Flag("debug", "Log what airt does (store path, identity, timings) to stderr.").
 		Short('d').BoolVar(&c.debug)
 	c.app = app

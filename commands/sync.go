@@ -2,6 +2,8 @@ package commands
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -81,7 +83,10 @@ func (t *tokenCmd) serverLogin() error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	client := c.syncClient(srvURL, "")
+	client, err := c.syncClient(srvURL, "")
+	if err != nil {
+		return err
+	}
 	resp, err := client.Login(ctx, usersync.LoginRequest{Username: t.username, Password: t.password, OTP: t.otp})
 	if err != nil {
 		return err
@@ -145,7 +150,11 @@ func (t *tokenCmd) serverLogin() error {
 // revokeServerToken revokes a server token on the server at url (best
 // effort: one try, a short timeout, errors ignored).
 func (c *cli) revokeServerToken(url, token string) {
-	client := &usersync.Client{URL: url, Token: token, Retries: -1, HTTP: &http.Client{Timeout: 5 * time.Second}}
+	hc, err := c.httpClient(5 * time.Second)
+	if err != nil {
+		return
+	}
+	client := &usersync.Client{URL: url, Token: token, Retries: -1, HTTP: hc}
 	_ = client.Logout(context.Background())
 }
 
@@ -156,11 +165,44 @@ func shortID(s string) string {
 	return s
 }
 
-// syncClient returns a protocol client that logs its retries to stderr.
-func (c *cli) syncClient(url, token string) *usersync.Client {
-	return &usersync.Client{URL: url, Token: token, OnRetry: func(attempt int, err error, wait time.Duration) {
+// syncClient returns a protocol client that trusts --cacert and logs its
+// retries to stderr.
+func (c *cli) syncClient(url, token string) (*usersync.Client, error) {
+	hc, err := c.httpClient(60 * time.Second)
+	if err != nil {
+		return nil, err
+	}
+	return &usersync.Client{URL: url, Token: token, HTTP: hc, OnRetry: func(attempt int, err error, wait time.Duration) {
 		fmt.Fprintf(c.env.Stderr, "warning: %s; retry %d in %s\n", err, attempt, wait.Round(time.Millisecond))
-	}}
+	}}, nil
+}
+
+// httpClient is the HTTP client for the server: the system's certificate
+// authorities (SSL_CERT_FILE and SSL_CERT_DIR replace them, as for every Go
+// program) plus the one of --cacert / AIRT_CA_CERT, for a server with a
+// private CA.
+func (c *cli) httpClient(timeout time.Duration) (*http.Client, error) {
+	hc := &http.Client{Timeout: timeout}
+	if c.caCert == "" {
+		return hc, nil
+	}
+	pem, err := os.ReadFile(c.caCert)
+	if err != nil {
+		return nil, account.Errorf(account.KindInvalid, "--cacert %s: %v", c.caCert, errors.Unwrap(err)).
+			WithHint("give the PEM file of the certificate authority that signed the server's certificate")
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, account.Errorf(account.KindInvalid, "--cacert %s: no PEM certificate in the file", c.caCert).
+			WithHint("give the PEM file (-----BEGIN CERTIFICATE-----) of the certificate authority that signed the server's certificate")
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	hc.Transport = tr
+	return hc, nil
 }
 
 // syncError words a history reset for the user (nothing was merged).
@@ -248,7 +290,11 @@ func (c *cli) syncEngine(s *localstore.Store) (*usersync.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &usersync.Engine{Store: s, Client: c.syncClient(srvURL, tok)}, nil
+	client, err := c.syncClient(srvURL, tok)
+	if err != nil {
+		return nil, err
+	}
+	return &usersync.Engine{Store: s, Client: client}, nil
 }
 
 func (x *syncCmd) run() error {
@@ -614,8 +660,14 @@ func (c *cli) serverLogout(s *localstore.Store) bool {
 	if err != nil {
 		return false
 	}
-	client := &usersync.Client{URL: srvURL, Token: tok, Retries: -1, HTTP: &http.Client{Timeout: 5 * time.Second}}
-	if err := client.Logout(context.Background()); err != nil && account.KindOf(err) != account.KindUnauthenticated {
+	err = nil
+	if hc, herr := c.httpClient(5 * time.Second); herr != nil {
+		err = herr
+	} else {
+		client := &usersync.Client{URL: srvURL, Token: tok, Retries: -1, HTTP: hc}
+		err = client.Logout(context.Background())
+	}
+	if err != nil && account.KindOf(err) != account.KindUnauthenticated {
 		fmt.Fprintf(c.env.Stderr, "warning: the server token could not be revoked on %s (%s); it was removed from the keyring and expires on its own\n", srvURL, err)
 	}
 	if err := c.creds.Delete(serverTokenKey(srvURL)); err != nil {
