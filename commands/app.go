@@ -20,9 +20,6 @@ import (
 	"github.com/airt/airt/localstore"
 )
 
-// Version is the airt version, set at build time with -ldflags.
-var Version = "0.1.0-dev"
-
 // Env is everything a command may use from the outside world. Tests build
 // one; OSEnv builds the real one.
 type Env struct {

@@ -54,7 +54,6 @@ func newCLI(env *Env) *cli {
 	app.Terminate(func(code int) { panic(exitCode(code)) })
 	app.HelpFlag.Short('h')
 	app.UsageFuncs(map[string]any{"FlagsToTwoColumns": flagsToTwoColumns})
-	app.Version(Version)
 	app.Flag("db", "Path of the local store (default $XDG_DATA_HOME/airt/airt.db, else ~/.local/share/airt/airt.db).").
 		Envar("AIRT_DB").PlaceHolder("PATH").StringVar(&c.dbPath)
 	app.Flag("cacert", "PEM file of the certificate authority of a server with a private CA, trusted beside the system's (SSL_CERT_FILE replaces the system's).").
@@ -68,6 +67,7 @@ func newCLI(env *Env) *cli {
 	registerUser(c)
 	registerSync(c)
 	registerServer(c)
+	registerVersion(c)
 	return c
 }
 
