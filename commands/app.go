@@ -119,6 +119,10 @@ type exitCode int
 func Run(args []string, env *Env) (code int) {
 	kingpin.EnableFileExpansion = false
 	c := newCLI(env)
+	if len(args) > 0 && args[0] == completeCommand {
+		c.complete(args[1:], env.Stdout)
+		return ExitOK
+	}
 	app := c.app
 	defer func() {
 		if r := recover(); r != nil {
