@@ -3,6 +3,7 @@ package commands
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/alecthomas/kingpin/v2"
 
@@ -69,9 +70,15 @@ func (r *resetPassword) run() error {
 		user, err = tx.UserByUsername(r.username)
 		return err
 	})
-	if err != nil {
+	if err != nil && r.otp != "" {
 		c.debugf("reset-password failed: %v", err)
 		return resetFailed()
+	}
+	if err != nil {
+		// No such account: the same menu and prompts as for one, so the
+		// answers do not tell a stranger which accounts exist.
+		c.debugf("reset-password: %v", err)
+		user = nil
 	}
 	const purpose = otp.PurposeResetPassword
 	attempt := func(p proof) error {
@@ -100,8 +107,7 @@ func (r *resetPassword) run() error {
 	if r.otp != "" {
 		err = attempt(proof{code: r.otp, totp: user.MFAActive(), sms: purpose})
 	} else {
-		// One code, as the original.
-		err = c.codeMenu(resetMenu, totpResetPrompt, 1, user, purpose, attempt)
+		err = c.resetMenu(user, attempt)
 	}
 	if err != nil {
 		return err
@@ -111,6 +117,59 @@ func (r *resetPassword) run() error {
 		fmt.Fprintln(c.env.Stdout, "\nPlease don't forget to set the updated password in the `AIRT_SERVICE_PASSWORD` environment variable")
 	}
 	return nil
+}
+
+// resetMenu is reset-password's menu: one code, as the original. Every
+// account sees the same menu, texts and prompts and every failure ends in
+// resetFailed, whether the account exists, has MFA, has a verified phone or
+// hit the SMS send limit (the reason goes to --debug only): this command
+// needs no login, so its answers must not reveal any of that. user is nil
+// for an unknown username.
+func (c *cli) resetMenu(user *account.User, attempt func(proof) error) error {
+	const purpose = otp.PurposeResetPassword
+	opt, err := c.choose(resetMenu)
+	if err != nil {
+		return err
+	}
+	p, text := proof{totp: true}, totpResetPrompt
+	why := "" // why the code cannot work, for --debug
+	if opt == 2 {
+		// A missing sender is the installation's, not the account's: said
+		// to everyone alike.
+		if strings.TrimSpace(c.env.Getenv("AIRT_SMS_COMMAND")) == "" {
+			return errNoSMSSender
+		}
+		switch {
+		case user == nil:
+			why = "no such account"
+		case user.Phone == "" || !user.PhoneVerified:
+			why = user.Username + " has no verified phone number to send the OTP to"
+		default:
+			if err := c.sendSMSCode(user.UUID, user.Phone, purpose); err != nil {
+				why = "no SMS sent: " + hintedText(err)
+			}
+		}
+		fmt.Fprintf(c.env.Stdout, "\n%s\n", smsSentText)
+		p, text = proof{sms: purpose}, smsPrompt
+	} else {
+		switch {
+		case user == nil:
+			why = "no such account"
+		case !user.MFAActive():
+			why = account.ErrMFANotActive.Error()
+		}
+	}
+	if p.code, err = c.prompt(text); err != nil {
+		return err
+	}
+	if why != "" && (opt == 1 || user == nil || !user.PhoneVerified) {
+		c.debugf("reset-password failed: %s", why)
+		return resetFailed()
+	}
+	if why != "" {
+		c.debugf("reset-password: %s", why) // an older SMS code may still be valid
+	}
+	return attempt(p)
 }
 
 // resetFailed is the answer to every failed reset: the original's one text
