@@ -252,7 +252,12 @@ func (u *userImport) eachRow(src *importSource, fn func(*bulk.Row, error) error)
 
 // importSource is the import file, opened once and read from the start by
 // each pass. Standard input is spooled to a 0600 temporary file in the
-// store's folder (removed at the end) so that it can be read twice.
+// store's folder so that it can be read twice. It holds plaintext
+// passwords, so on Unix its name is removed as soon as it is created: the
+// open descriptor keeps the data readable, and no exit path (SIGTERM,
+// Ctrl-C, kill -9, a crash) can leave it behind. Where an open file cannot
+// be removed (Windows) it is removed on close, and the next import removes
+// the ones a killed import left (staleSpools).
 type importSource struct {
 	name   string
 	f      *os.File
@@ -272,11 +277,15 @@ func (u *userImport) openSource(storePath string) (*importSource, error) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("spool stdin: %w", err)
 		}
-		f, err := os.CreateTemp(dir, ".airt-import-*.tmp")
+		u.removeStaleSpools(dir)
+		f, err := os.CreateTemp(dir, spoolPattern)
 		if err != nil {
 			return nil, fmt.Errorf("spool stdin: %w", err)
 		}
 		src.f, src.spool = f, f.Name()
+		if runtime.GOOS != "windows" && os.Remove(f.Name()) == nil {
+			src.spool = "" // gone already; the descriptor reads it
+		}
 		if err := f.Chmod(0o600); err != nil {
 			src.close()
 			return nil, err
@@ -303,6 +312,24 @@ func (u *userImport) openSource(storePath string) (*importSource, error) {
 		src.format = bulk.Format(u.format)
 	}
 	return src, nil
+}
+
+// spoolPattern names the spool files of `import -` (os.CreateTemp).
+const spoolPattern = ".airt-import-*.tmp"
+
+// removeStaleSpools removes the spool files an import left in dir when it
+// was killed where a spool cannot be unlinked while open, and says so: they
+// hold plaintext passwords. On Unix a live import's spool has no name
+// beyond its first microseconds, so nothing in use is removed.
+func (u *userImport) removeStaleSpools(dir string) {
+	stale, _ := filepath.Glob(filepath.Join(dir, spoolPattern))
+	for _, path := range stale {
+		if err := os.Remove(path); err == nil {
+			fmt.Fprintf(u.c.env.Stderr, "removed %s, left by an import that was killed (it held the passwords of its rows)\n", path)
+		} else if !errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintf(u.c.env.Stderr, "warning: %s, left by an import that was killed, holds plaintext passwords and could not be removed: %s\n", path, err)
+		}
+	}
 }
 
 // reader returns a Reader of the file from its start.

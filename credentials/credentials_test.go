@@ -494,3 +494,34 @@ func TestAutoModeBackendProbes(t *testing.T) {
 		t.Errorf("Backend = %q; want system", got)
 	}
 }
+
+// TestFileBackendRefusesSymlink: a *.keyring that is a symbolic link is
+// neither followed nor chmod'ed (its target, maybe another user's file,
+// keeps its mode and content), for Get, Set and the automatic choice alike.
+func TestFileBackendRefusesSymlink(t *testing.T) {
+	path := storePath(t)
+	target := filepath.Join(t.TempDir(), "elsewhere.json")
+	if err := os.WriteFile(target, []byte(`{"airt:one":{"session":"tok"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(target, 0o644)
+	if err := os.Symlink(target, path+".keyring"); err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []string{ModeFile, ModeAuto} {
+		s := mustOpen(t, Config{StoreID: "one", StorePath: path, Mode: mode})
+		if _, err := s.Get("session"); err == nil || !strings.Contains(err.Error(), "is a symbolic link; airt does not follow it") {
+			t.Errorf("%q: Get = %v; want a symbolic link error", mode, err)
+		}
+		if err := s.Set("session", "other"); err == nil {
+			t.Errorf("%q: Set through a symbolic link succeeded", mode)
+		}
+	}
+	info, err := os.Stat(target)
+	if err != nil || info.Mode().Perm() != 0o644 {
+		t.Errorf("target mode %v, %v; want 0644 untouched", info.Mode().Perm(), err)
+	}
+	if data, _ := os.ReadFile(target); string(data) != `{"airt:one":{"session":"tok"}}` {
+		t.Errorf("target changed: %s", data)
+	}
+}
