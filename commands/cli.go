@@ -133,7 +133,7 @@ func (c *cli) openStore() (*localstore.Store, error) {
 	c.store = s
 	c.creds, err = credentials.Open(credentials.Config{
 		StoreID: s.ID(), StorePath: path, Mode: c.env.Getenv("AIRT_KEYRING"),
-		Getenv: c.env.Getenv, Warn: c.env.Stderr,
+		Getenv: c.env.Getenv, Warn: c.env.Stderr, Label: keyLabel(path),
 	})
 	if err != nil {
 		return nil, err
@@ -145,6 +145,37 @@ func (c *cli) close() {
 	if c.store != nil {
 		c.store.Close()
 		c.store = nil
+	}
+}
+
+// keyLabel names the keyring entries of the store at path for a person
+// browsing the keyring ("airt session for /home/ada/.local/share/airt/airt.db").
+func keyLabel(path string) func(string) string {
+	return func(name string) string {
+		switch {
+		case name == keySession:
+			return "airt session for " + path
+		case name == keyStoreKey:
+			return "airt store key for " + path
+		case strings.HasPrefix(name, "server-token:"):
+			return "airt server token for " + strings.TrimPrefix(name, "server-token:") + " (store " + path + ")"
+		}
+		return "airt " + name + " for " + path
+	}
+}
+
+// moveCredentials moves the store's credentials from the fallback file
+// into the OS keyring once that can be used (airt token calls it), and
+// says so.
+func (c *cli) moveCredentials() {
+	moved, from, err := credentials.MoveToSystem(c.creds)
+	if err != nil {
+		fmt.Fprintf(c.env.Stderr, "warning: credentials stay in %s: %s\n", from, err)
+		return
+	}
+	if len(moved) > 0 {
+		fmt.Fprintf(c.env.Stderr, "moved %s (%s) from %s into the OS keyring; the file no longer holds them\n",
+			countOf(len(moved), "credential", "credentials"), strings.Join(moved, ", "), from)
 	}
 }
 

@@ -98,6 +98,7 @@ func (t *tokenCmd) serverLogin() error {
 			known, srvURL, shortID(resp.Epoch), shortID(seenEpoch)).
 			WithHint("this store's queued changes stay here and go only to " + known + " ('airt sync status' lists them); use another store (--db) for " + srvURL)
 	}
+	c.moveCredentials()
 	if err := c.creds.Set(serverTokenKey(srvURL), resp.Token); err != nil {
 		return fmt.Errorf("keep the server token in the keyring: %w", err)
 	}

@@ -90,6 +90,7 @@ func (t *tokenCmd) run() error {
 	if _, err := c.openStore(); err != nil { // reopened after a prompt
 		return err
 	}
+	c.moveCredentials()
 	if err := c.creds.Set(keySession, token); err != nil {
 		return fmt.Errorf("keep the session in the keyring: %w", err)
 	}

@@ -58,6 +58,14 @@ func (f *fileStore) Delete(name string) error {
 	if len(all[f.service]) == 0 {
 		delete(all, f.service)
 	}
+	if len(all) == 0 {
+		// No entry left for any store: no file, rather than an empty one
+		// that a backup carries beside the store.
+		if err := os.Remove(f.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("credentials file: %w", err)
+		}
+		return nil
+	}
 	return f.write(all)
 }
 
