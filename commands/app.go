@@ -11,6 +11,7 @@ import (
 	"os"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,6 +35,8 @@ type Env struct {
 	// ReadPassword reads a line from the terminal without echo; nil reads a
 	// plain line from Stdin (tests).
 	ReadPassword func() (string, error)
+	// Width is the width of the terminal on stderr in columns (0: unknown).
+	Width func() int
 }
 
 // newUserUUID gives a new user's uuid (random; see TestHooks).
@@ -58,6 +61,13 @@ func OSEnv() *Env {
 			b, err := term.ReadPassword(int(os.Stdin.Fd()))
 			return string(b), err
 		},
+		Width: func() int {
+			if w, _, err := term.GetSize(int(os.Stderr.Fd())); err == nil && w > 0 {
+				return w
+			}
+			n, _ := strconv.Atoi(os.Getenv("COLUMNS"))
+			return n
+		},
 	}
 	if TestHooks {
 		// Golden files need stable uuids: derive them from the username.
@@ -78,6 +88,12 @@ func OSEnv() *Env {
 		if os.Getenv("AIRT_TEST_TTY") == "1" {
 			env.StdinTerminal = true
 			env.ReadPassword = nil
+		}
+		// AIRT_TEST_STDERR_TTY=1 makes stderr count as a terminal (COLUMNS
+		// wide), for the progress output.
+		if os.Getenv("AIRT_TEST_STDERR_TTY") == "1" {
+			env.StderrTerminal = true
+			env.Width = func() int { n, _ := strconv.Atoi(os.Getenv("COLUMNS")); return n }
 		}
 	}
 	return env

@@ -17,8 +17,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/jedib0t/go-pretty/v6/progress"
-
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/credentials"
 	"github.com/airt/airt/localstore"
@@ -326,37 +324,19 @@ func (x *syncCmd) run() error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	var pw progress.Writer
-	trackers := map[string]*progress.Tracker{}
-	if c.env.StderrTerminal && x.output != "json" {
-		pw = newProgress(c)
+	var bar *progressBar
+	phase := ""
+	if x.output != "json" {
 		eng.Progress = func(p usersync.Progress) {
-			t := trackers[p.Phase]
-			if t == nil {
-				t = &progress.Tracker{Message: p.Phase, Total: int64(p.Total), Units: progress.UnitsDefault}
-				trackers[p.Phase] = t
-				pw.AppendTracker(t)
+			if p.Phase != phase {
+				bar.Finish()
+				phase, bar = p.Phase, c.newProgress(p.Phase, p.Total)
 			}
-			t.UpdateTotal(int64(p.Total))
-			t.SetValue(int64(p.Done))
-			if p.Done >= p.Total {
-				t.MarkAsDone()
-			}
+			bar.Set(p.Done, p.Total)
 		}
-		go pw.Render()
 	}
 	rep, err := eng.Sync(ctx)
-	if pw != nil {
-		for _, t := range trackers {
-			if !t.IsDone() {
-				t.MarkAsErrored()
-			}
-		}
-		pw.Stop()
-		for pw.IsRenderInProgress() {
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
+	bar.Finish()
 	if err != nil && ctx.Err() != nil {
 		err = account.Errorf(account.KindFailed, "sync interrupted").
 			WithHint("nothing was lost: what the server applied is acknowledged on the next run; run 'airt sync' again")
@@ -411,17 +391,6 @@ func countOf(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
-}
-
-func newProgress(c *cli) progress.Writer {
-	pw := progress.NewWriter()
-	pw.SetOutputWriter(c.env.Stderr)
-	pw.SetAutoStop(false)
-	pw.SetTrackerLength(30)
-	pw.SetUpdateFrequency(100 * time.Millisecond)
-	pw.SetStyle(progress.StyleDefault)
-	pw.Style().Visibility.ETA = true
-	return pw
 }
 
 func writeJSON(c *cli, v any) error {

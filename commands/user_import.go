@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
-	"github.com/jedib0t/go-pretty/v6/progress"
 
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/bulk"
@@ -109,10 +108,12 @@ func (u *userImport) run() error {
 	out := bulk.NewResultWriter(c.env.Stdout, u.output)
 	start := time.Now()
 	checker := bulk.NewChecker(policy, bootstrap)
+	shown := 0 // bad rows reported one by one (then only counted)
 	err = s.View(func(tx *localstore.Tx) error {
 		return u.eachRow(src, func(row *bulk.Row, rowErr error) error {
 			d := checker.Check(tx, row, rowErr)
-			if d.Action == bulk.ActFail {
+			if d.Action == bulk.ActFail && shown < maxBadRowsShown {
+				shown++
 				for _, p := range d.Problems {
 					fmt.Fprintf(c.env.Stderr, "%s:%d: %s\n", name, d.Row.Line, p)
 				}
@@ -175,15 +176,11 @@ func (u *userImport) run() error {
 					return err
 				}
 			}
-			if bar != nil {
-				bar.Increment(int64(len(ds)))
-			}
+			bar.Add(len(ds))
 			return nil
 		}}
 	err = im.Run(r)
-	if bar != nil {
-		bar.stop()
-	}
+	bar.Finish()
 	if !u.quiet {
 		if cerr := out.Close(); err == nil {
 			err = cerr
@@ -216,10 +213,32 @@ func (u *userImport) emit(out *bulk.ResultWriter, r bulk.Result) error {
 	return out.Write(r)
 }
 
+// maxBadRowsShown bounds the bad rows reported one by one: re-importing a
+// file of 20,000 existing users must not print 20,000 lines.
+const maxBadRowsShown = 20
+
 func (u *userImport) badRows(name string, c *bulk.Checker, total int) error {
+	if more := c.Bad - maxBadRowsShown; more > 0 {
+		file := u.file
+		if file == "-" || file == "" {
+			file = "FILE"
+		}
+		fmt.Fprintf(u.c.env.Stderr, "%s: %s not shown; 'airt user import --dry-run --output csv %s' lists every row with its problem\n",
+			name, countOf(more, "more bad row", "more bad rows"), file)
+	}
+	good := total - c.Bad
 	hint := "fix the rows above and run the import again; nothing was changed"
-	if c.Conflicts > 0 {
-		hint = "nothing was changed; to import the other rows, pass --on-conflict skip (or update)"
+	switch {
+	case c.Conflicts > 0 && c.Conflicts == c.Bad && good == 0:
+		hint = "nothing was changed: every row names an existing user; --on-conflict update changes them, --on-conflict skip leaves them as they are"
+	case c.Conflicts > 0 && c.Conflicts == c.Bad:
+		other := fmt.Sprintf("the %d other rows", good)
+		if good == 1 {
+			other = "the other row"
+		}
+		hint = "nothing was changed; to import " + other + ", pass --on-conflict skip (or update)"
+	case c.Conflicts > 0:
+		hint = "nothing was changed; fix the other bad rows, and pass --on-conflict skip (or update) for the rows naming existing users"
 	}
 	return account.Errorf(account.KindInvalid, "%s: %d of %d rows are bad", name, c.Bad, total).WithHint(hint)
 }
@@ -347,32 +366,10 @@ func (src *importSource) close() {
 	}
 }
 
-// importBar is the progress bar on a terminal's stderr.
-type importBar struct {
-	pw progress.Writer
-	*progress.Tracker
-}
-
-func (u *userImport) progress(total int) *importBar {
-	if !u.c.env.StderrTerminal || total == 0 {
+// progress is the import's progress bar (nil off a terminal).
+func (u *userImport) progress(total int) *progressBar {
+	if total == 0 {
 		return nil
 	}
-	pw := progress.NewWriter()
-	pw.SetOutputWriter(u.c.env.Stderr)
-	pw.SetAutoStop(false)
-	pw.SetTrackerLength(30)
-	pw.SetUpdateFrequency(100 * time.Millisecond)
-	pw.Style().Visibility.ETA = true
-	t := &progress.Tracker{Message: "importing", Total: int64(total), Units: progress.UnitsDefault}
-	pw.AppendTracker(t)
-	go pw.Render()
-	return &importBar{pw: pw, Tracker: t}
-}
-
-func (b *importBar) stop() {
-	b.MarkAsDone()
-	b.pw.Stop() // the renderer draws the final state, then returns
-	for b.pw.IsRenderInProgress() {
-		time.Sleep(10 * time.Millisecond)
-	}
+	return u.c.newProgress("importing", total)
 }
