@@ -176,9 +176,14 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 			return err
 		}
 		if attempt >= retries || ctx.Err() != nil {
+			hint := "check the address and the network; nothing was lost, run 'airt sync' again"
+			if path == "/v1/token" {
+				// A login: there is nothing to lose yet, and the command to
+				// repeat is the login.
+				hint = "check the address and the network (is 'airt server' running there?), then run 'airt token -s " + c.URL + "' again"
+			}
 			return &account.Error{Kind: account.KindUnreachable,
-				Text: fmt.Sprintf("server %s could not be reached: %s", c.URL, te.err),
-				Hint: "check the address and the network; nothing was lost, run 'airt sync' again"}
+				Text: fmt.Sprintf("server %s could not be reached: %s", c.URL, te.err), Hint: hint}
 		}
 		wait := rand.N(backoff) + backoff/2
 		if c.OnRetry != nil {
