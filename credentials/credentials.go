@@ -106,7 +106,7 @@ type Config struct {
 	Warn io.Writer
 	// Label names an entry in the OS keyring for a person reading it (the Secret Service shows
 	// it; go-keyring's Keychain and Credential Manager entries are labelled by the service name
-	// instead). Nil: "airt NAME for STORE".
+	// instead). Nil: "airt session for STORE", "airt store key for STORE" and so on.
 	Label func(name string) string
 }
 
@@ -141,7 +141,7 @@ func Open(cfg Config) (Store, error) {
 		if where == "" {
 			where = "store " + cfg.StoreID
 		}
-		cfg.Label = func(name string) string { return "airt " + name + " for " + where }
+		cfg.Label = func(name string) string { return entryLabel(where, name) }
 	}
 	sys := &systemStore{service: service, timeout: cfg.Timeout, getenv: cfg.Getenv, label: cfg.Label}
 	var file *fileStore
