@@ -105,3 +105,7 @@ func (u *userCreate) run() error {
 	_, err = c.env.Stdout.Write(out)
 	return err
 }
+
+// hashPassword hashes a new password: user create, user import (its Hash) and
+// reset-password all hash through this one function.
+var hashPassword = account.HashPassword

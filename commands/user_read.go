@@ -10,8 +10,6 @@ import (
 	"github.com/airt/airt/localstore"
 )
 
-var hashPassword = account.HashPassword
-
 // userDetails is `airt user details`.
 type userDetails struct {
 	c    *cli
