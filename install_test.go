@@ -26,7 +26,7 @@ func TestMakeInstall(t *testing.T) {
 	files := map[string]string{
 		"usr/bin/airt":                                  "",
 		"usr/share/man/man1/airt.1":                     ".SH \"EXIT STATUS\"",
-		"usr/share/bash-completion/completions/airt":    "complete -F _airt_bash_autocomplete",
+		"usr/share/bash-completion/completions/airt":    "complete -F _airt airt",
 		"usr/share/zsh/site-functions/_airt":            "#compdef airt",
 		"usr/share/fish/vendor_completions.d/airt.fish": "complete -c airt",
 	}
