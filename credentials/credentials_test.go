@@ -69,15 +69,6 @@ func (k *fakeKeyring) install(t *testing.T, runUserBus bool) *fakeKeyring {
 			close(k.hang)
 		}
 	})
-	keyringSetLabeled = func(service, user, label, value string) error {
-		k.mu.Lock()
-		if k.labels == nil {
-			k.labels = map[string]string{}
-		}
-		k.labels[service+"/"+user] = label
-		k.mu.Unlock()
-		return keyringSet(service, user, value)
-	}
 	keyringLockState = func(string) (bool, bool, error) {
 		k.mu.Lock()
 		defer k.mu.Unlock()
@@ -95,7 +86,7 @@ func (k *fakeKeyring) install(t *testing.T, runUserBus bool) *fakeKeyring {
 		}
 		return v, nil
 	}
-	keyringSet = func(service, user, value string) error {
+	fakeSet := func(service, user, value string) error {
 		if err := k.enter(); err != nil {
 			return err
 		}
@@ -106,6 +97,18 @@ func (k *fakeKeyring) install(t *testing.T, runUserBus bool) *fakeKeyring {
 		}
 		k.entries[service][user] = value
 		return nil
+	}
+	keyringSet = fakeSet
+	// Calls that time out outlive the test: they use fakeSet itself, never
+	// the package variable the cleanup restores.
+	keyringSetLabeled = func(service, user, label, value string) error {
+		k.mu.Lock()
+		if k.labels == nil {
+			k.labels = map[string]string{}
+		}
+		k.labels[service+"/"+user] = label
+		k.mu.Unlock()
+		return fakeSet(service, user, value)
 	}
 	keyringDelete = func(service, user string) error {
 		if err := k.enter(); err != nil {
