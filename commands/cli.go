@@ -22,7 +22,10 @@ type cli struct {
 	actions map[string]func() error
 
 	dbPath string
-	debug  bool
+	// dbSetByUser: --db was on the command line (not AIRT_DB), so it
+	// outranks AIRT_SERVER_DB for `airt server`.
+	dbSetByUser bool
+	debug       bool
 	// caCert is --cacert / AIRT_CA_CERT: a PEM file of a certificate
 	// authority trusted for the server beside the system's.
 	caCert string
@@ -48,7 +51,7 @@ func newCLI(env *Env) *cli {
 	app.HelpFlag.Short('h')
 	app.UsageFuncs(map[string]any{"FlagsToTwoColumns": flagsToTwoColumns})
 	app.Flag("db", "Path of the local store (default $XDG_DATA_HOME/airt/airt.db, else ~/.local/share/airt/airt.db).").
-		Envar("AIRT_DB").PlaceHolder("PATH").StringVar(&c.dbPath)
+		Envar("AIRT_DB").PlaceHolder("PATH").IsSetByUser(&c.dbSetByUser).StringVar(&c.dbPath)
 	app.Flag("cacert", "PEM file of the certificate authority of a server with a private CA, trusted beside the system's (SSL_CERT_FILE replaces the system's).").
 		Envar("AIRT_CA_CERT").PlaceHolder("FILE").StringVar(&c.caCert)
 	app.Flag("debug", "Log what airt does (store path, identity, timings) to stderr.").

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/airt/airt/account"
-	"github.com/airt/airt/localstore"
 	"github.com/airt/airt/server"
 )
 
@@ -28,6 +27,7 @@ type serverCmd struct {
 	listen, addrFile string
 	tlsCert, tlsKey  string
 	shutdownTimeout  time.Duration
+	keyFile          string
 }
 
 func registerServer(c *cli) {
@@ -38,13 +38,20 @@ func registerServer(c *cli) {
 		"While it runs it keeps the store open, so offline commands on the same file wait and then fail (AIRT_LOCK_TIMEOUT); "+
 		"changes made offline while it was stopped are served when it starts again. "+
 		"Plain HTTP is for 127.0.0.1 only: clients refuse http:// to another host, since passwords and secrets cross the wire.\n\n"+
+		"With --db postgres://USER@HOST/DB (or AIRT_SERVER_DB) the server keeps its state in PostgreSQL, and several server processes may share one database; "+
+		"'airt server migrate' moves a bootstrapped store there.\n\n"+
 		"Example: airt --db /srv/airt/server.db server --listen 127.0.0.1:8080")
 	cmd.Flag("listen", "Address to listen on (host:port; port 0 picks a free one).").Default("127.0.0.1:8080").StringVar(&s.listen)
 	cmd.Flag("addr-file", "Write the URL the server listens on to this file once it accepts connections.").PlaceHolder("FILE").StringVar(&s.addrFile)
 	cmd.Flag("tls-cert", "Serve HTTPS with this certificate (PEM); needs --tls-key.").PlaceHolder("FILE").StringVar(&s.tlsCert)
 	cmd.Flag("tls-key", "Private key (PEM) of --tls-cert.").PlaceHolder("FILE").StringVar(&s.tlsKey)
+	cmd.Flag("key-file", "With a PostgreSQL store: the file holding the key that seals the users' TOTP secrets (written by 'airt server migrate').").
+		Envar("AIRT_SERVER_KEY_FILE").PlaceHolder("FILE").StringVar(&s.keyFile)
 	cmd.Flag("shutdown-timeout", "How long a shutdown waits for requests in flight.").Default("10s").DurationVar(&s.shutdownTimeout)
-	c.action(cmd, s.run)
+	// `airt server` alone runs the server: "run" is the default subcommand,
+	// so the server's flags stay on `airt server` beside `airt server migrate`.
+	c.action(cmd.Command("run", "Run the server (the default).").Default().Hidden(), s.run)
+	registerServerMigrate(c, cmd, &s.keyFile)
 }
 
 func (s *serverCmd) run() error {
@@ -53,23 +60,12 @@ func (s *serverCmd) run() error {
 		return account.Errorf(account.KindInvalid, "--tls-cert and --tls-key go together").
 			WithHint("pass both to serve HTTPS, or neither for plain HTTP on a trusted network")
 	}
-	c.mayCreateStore = true // a missing store is reported below as an empty one, with the bootstrap hint
-	store, err := c.openStore()
+	st, where, closeStore, err := s.openServerStore()
 	if err != nil {
 		return err
 	}
-	var empty bool
-	if err := store.View(func(tx *localstore.Tx) error { empty = !tx.HasUsers(); return nil }); err != nil {
-		return err
-	}
-	if empty {
-		return account.Errorf(account.KindInvalid, "the server's store %s has no users: nobody could log in", store.Path()).
-			WithHint("bootstrap it first: airt --db " + store.Path() + " user create -un USERNAME … -su")
-	}
-	srv, err := server.NewServer(store, server.Options{Log: c.env.Stderr, Now: c.env.Now})
-	if err != nil {
-		return err
-	}
+	defer closeStore()
+	srv := server.NewServer(st, server.Options{Log: c.env.Stderr, Now: c.env.Now})
 	ln, err := net.Listen("tcp", s.listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.listen, err)
@@ -90,7 +86,7 @@ func (s *serverCmd) run() error {
 			done <- hs.Serve(ln)
 		}
 	}()
-	fmt.Fprintf(c.env.Stdout, "listening on %s (store %s)\n", url, store.Path())
+	fmt.Fprintf(c.env.Stdout, "listening on %s (store %s)\n", url, where)
 	if s.addrFile != "" {
 		if err := writeFileAtomic(s.addrFile, url+"\n"); err != nil {
 			hs.Close()

@@ -114,10 +114,19 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*account.
 		return nil, &httpError{status: http.StatusUnauthorized, code: usersync.CodeUnauthenticated, text: "no token: log in first"}
 	}
 	var u *account.User
-	err := s.store.View(func(tx *localstore.Tx) error {
+	err := s.store.Read(r.Context(), func(tx Tx) error {
 		var err error
 		u, err = tx.SessionUser(tok)
-		if errors.Is(err, account.ErrAccountDisabled) || (errors.Is(err, account.ErrBadToken) && disabledToken(tx, tok)) {
+		if errors.Is(err, account.ErrBadToken) {
+			disabled, derr := disabledToken(tx, tok)
+			if derr != nil {
+				return derr
+			}
+			if disabled {
+				err = account.ErrAccountDisabled
+			}
+		}
+		if errors.Is(err, account.ErrAccountDisabled) {
 			return &httpError{status: http.StatusForbidden, code: usersync.CodeDisabled, text: account.ErrAccountDisabled.Error()}
 		}
 		return err
@@ -139,16 +148,11 @@ func clientIP(r *http.Request) string {
 
 // disabledToken tells whether tok is a token revoked because its user was
 // disabled, and that user is still disabled.
-func disabledToken(tx *localstore.Tx, tok string) bool {
-	b, err := tx.Bucket(bucketDisabledTokens)
-	if err != nil || b == nil {
-		return false
-	}
-	v := b.Get([]byte(localstore.TokenHash(tok)))
-	var sess localstore.Session
-	if v == nil || json.Unmarshal(v, &sess) != nil || !tx.Now().Before(sess.Expires) {
-		return false
+func disabledToken(tx Tx, tok string) (bool, error) {
+	sess, ok, err := tx.DisabledToken(localstore.TokenHash(tok))
+	if err != nil || !ok || !tx.Now().Before(sess.Expires) {
+		return false, err
 	}
 	u, err := tx.User(sess.UserUUID)
-	return err == nil && u.Disabled
+	return err == nil && u.Disabled, nil
 }

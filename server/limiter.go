@@ -1,22 +1,24 @@
 package server
 
 import (
+	"context"
 	gosync "sync"
 	"time"
 )
 
-// limiter counts failed logins per key in a sliding window.
-type limiter struct {
+// memLimits are LoginLimits in memory, for a store served by one process.
+type memLimits struct {
 	mu    gosync.Mutex
 	fails map[string][]time.Time
 }
 
-func newLimiter() *limiter { return &limiter{fails: map[string][]time.Time{}} }
+func newMemLimits() *memLimits { return &memLimits{fails: map[string][]time.Time{}} }
 
-func (l *limiter) prune(key string, now time.Time) []time.Time {
+// prune drops key's failures before forgetBefore.
+func (l *memLimits) prune(key string, forgetBefore time.Time) []time.Time {
 	var keep []time.Time
 	for _, t := range l.fails[key] {
-		if now.Sub(t) < LoginWindow {
+		if t.After(forgetBefore) {
 			keep = append(keep, t)
 		}
 	}
@@ -28,32 +30,35 @@ func (l *limiter) prune(key string, now time.Time) []time.Time {
 	return keep
 }
 
-// wait returns how long key must wait before the next attempt (0: none).
-func (l *limiter) wait(key string, now time.Time) time.Duration {
+func (l *memLimits) LoginFailures(ctx context.Context, key string, since time.Time) ([]time.Time, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	f := l.prune(key, now)
-	if len(f) < LoginFailures {
-		return 0
+	var out []time.Time
+	for _, t := range l.fails[key] {
+		if t.After(since) {
+			out = append(out, t)
+		}
 	}
-	return f[0].Add(LoginWindow).Sub(now)
+	return out, nil
 }
 
-func (l *limiter) fail(key string, now time.Time) {
+func (l *memLimits) RecordLoginFailure(ctx context.Context, key string, at, forgetBefore time.Time) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.fails) > 10000 {
 		// Many names tried: drop the entries whose failures all expired, so
 		// guessing names cannot grow the map without bound.
 		for k := range l.fails {
-			l.prune(k, now)
+			l.prune(k, forgetBefore)
 		}
 	}
-	l.fails[key] = append(l.prune(key, now), now)
+	l.fails[key] = append(l.prune(key, forgetBefore), at)
+	return nil
 }
 
-func (l *limiter) reset(key string) {
+func (l *memLimits) ResetLoginFailures(ctx context.Context, key string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	delete(l.fails, key)
+	return nil
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -30,7 +31,12 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	annotate(w, "user=%s", req.Username)
 	key := account.NormalizeKey(req.Username) + "|" + clientIP(r)
 	now := s.now()
-	if wait := s.limiter.wait(key, now); wait > 0 {
+	wait, err := s.loginWait(r.Context(), key, now)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	if wait > 0 {
 		secs := int((wait + time.Second - 1) / time.Second)
 		s.fail(w, &httpError{status: http.StatusTooManyRequests, code: usersync.CodeRateLimited, retryAfter: secs,
 			text: fmt.Sprintf("too many failed logins for %s: try again in %d seconds", req.Username, secs)})
@@ -39,22 +45,30 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	// The password is checked in a read transaction: hashing must not hold
 	// the write lock.
 	var u *account.User
-	_ = s.store.View(func(tx *localstore.Tx) error {
-		u, _ = tx.UserByUsername(req.Username)
-		return nil
+	err = s.store.Read(r.Context(), func(tx Tx) error {
+		var err error
+		if u, err = tx.UserByUsername(req.Username); account.KindOf(err) == account.KindNotFound {
+			u, err = nil, nil
+		}
+		return err
 	})
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
 	if u == nil {
 		// Spend the time a wrong password costs, so the answer's timing does
 		// not tell whether the account exists.
 		account.CheckPassword(dummyHash(), req.Password)
 	}
 	if u == nil || !account.CheckPassword(u.PasswordHash, req.Password) || (!u.MFAActive() && req.OTP != "") {
-		s.limiter.fail(key, now)
+		s.loginFailed(r.Context(), w, key, now)
 		s.fail(w, account.ErrBadCredentials)
 		return
 	}
 	var resp usersync.LoginResponse
-	err := s.store.Update(func(tx *localstore.Tx) error {
+	badCode := false
+	err = s.store.Write(r.Context(), func(tx Tx) error {
 		u, err := tx.User(u.UUID)
 		if err != nil {
 			return account.ErrBadCredentials
@@ -72,14 +86,14 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 			}
 			step, err := otp.Verify(secret, req.OTP, now, u.MFA.LastStep)
 			if err != nil {
-				s.limiter.fail(key, now)
+				badCode = true
 				return account.ErrInvalidOTP
 			}
 			m := &localstore.Mutation{Op: localstore.OpMFAStep, Target: u.UUID, Actor: u.UUID, Args: localstore.Args{Step: step}}
-			if u, err = tx.Apply(u, m); err != nil {
+			if u, err = localstore.ApplyTo(tx, u, m); err != nil {
 				return err
 			}
-			if _, err := s.record(tx, u, m, "", usersync.Fields(m)); err != nil {
+			if _, err := record(tx, u, m, "", usersync.Fields(m)); err != nil {
 				return err
 			}
 		}
@@ -94,15 +108,20 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		resp = usersync.LoginResponse{Token: tok, Expires: tx.Now().Add(localstore.SessionLifetime), User: wu, Epoch: s.epoch}
 		return nil
 	})
+	if badCode {
+		s.loginFailed(r.Context(), w, key, now)
+	}
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
-	s.limiter.reset(key)
+	if err := s.store.ResetLoginFailures(r.Context(), key); err != nil {
+		annotate(w, "error=%q", err.Error())
+	}
 	writeJSON(w, http.StatusOK, resp)
 }
 
-func (s *Server) mfaSecret(tx *localstore.Tx, u *account.User) (string, error) {
+func (s *Server) mfaSecret(tx Tx, u *account.User) (string, error) {
 	key, err := tx.Key()
 	if err != nil {
 		return "", err
@@ -118,7 +137,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if err := s.store.Update(func(tx *localstore.Tx) error { return tx.DeleteSession(tok) }); err != nil {
+	if err := s.store.Write(r.Context(), func(tx Tx) error { return tx.DeleteSession(tok) }); err != nil {
 		s.fail(w, err)
 		return
 	}
@@ -129,3 +148,22 @@ var dummyHash = gosync.OnceValue(func() string {
 	h, _ := account.HashPassword(randomID(16))
 	return h
 })
+
+// loginWait returns how long key must wait before its next login attempt
+// (0: none): LoginFailures failures within LoginWindow lock it out until the
+// oldest leaves the window.
+func (s *Server) loginWait(ctx context.Context, key string, now time.Time) (time.Duration, error) {
+	f, err := s.store.LoginFailures(ctx, key, now.Add(-LoginWindow))
+	if err != nil || len(f) < LoginFailures {
+		return 0, err
+	}
+	return f[len(f)-LoginFailures].Add(LoginWindow).Sub(now), nil
+}
+
+// loginFailed records a failed login of key. A store error is logged, not
+// answered: the caller answers the refused login either way.
+func (s *Server) loginFailed(ctx context.Context, w http.ResponseWriter, key string, now time.Time) {
+	if err := s.store.RecordLoginFailure(ctx, key, now, now.Add(-LoginWindow)); err != nil {
+		annotate(w, "error=%q", err.Error())
+	}
+}

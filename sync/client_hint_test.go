@@ -29,7 +29,7 @@ func TestUnreachableHints(t *testing.T) {
 	if want := "then run 'airt token -s " + url + "' again"; !strings.HasSuffix(ae.Hint, want) || strings.Contains(ae.Hint, "airt sync") {
 		t.Errorf("Login hint %q; want it to end with %q and not mention airt sync", ae.Hint, want)
 	}
-	_, err = c.Pull(context.Background(), "", 0, "", 0)
+	_, err = c.Pull(context.Background(), "", 0, "", 0, "")
 	if !errors.As(err, &ae) || !strings.Contains(ae.Hint, "run 'airt sync' again") {
 		t.Errorf("Pull: %v (hint %q)", err, ae.Hint)
 	}
