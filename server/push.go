@@ -270,7 +270,7 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request) {
 		res, err := s.PushOne(actor.UUID, req.StoreID, &m)
 		if err != nil {
 			// Stop here: the client keeps the rest and retries.
-			annotate(w, "stopped_at=%d", m.Seq)
+			annotate(w, "stopped_at", m.Seq)
 			s.fail(w, err)
 			return
 		}
@@ -285,8 +285,11 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request) {
 		}
 		return err
 	})
-	annotate(w, "store=%s applied=%d duplicate=%d rejected=%d conflict=%d", short(req.StoreID),
-		counts[usersync.Applied], counts[usersync.Duplicate], counts[usersync.Rejected], counts[usersync.Conflict])
+	annotate(w, "store", short(req.StoreID), "applied", counts[usersync.Applied], "duplicate", counts[usersync.Duplicate],
+		"rejected", counts[usersync.Rejected], "conflict", counts[usersync.Conflict])
+	for outcome, n := range counts {
+		s.metrics.PushOutcome(outcome, n)
+	}
 	writeJSON(w, http.StatusOK, resp)
 }
 

@@ -4,24 +4,37 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"io"
+	"log/slog"
 	"net/http"
-	gosync "sync"
 	"time"
 
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/localstore"
+	"github.com/airt/airt/server/guard"
+	"github.com/airt/airt/server/obs"
 	usersync "github.com/airt/airt/sync"
 )
 
 // Options configure NewServer.
 type Options struct {
-	// Log receives one line per request (method, path, status, duration,
-	// the user and the push counts; never a secret). nil: no log.
-	Log io.Writer
+	// Logger receives one line per request (method, path, status,
+	// duration, client address, the user and the push counts; never a
+	// secret). nil: no log.
+	Logger *slog.Logger
 	// Now is the clock of the rate limiter and the TOTP check (nil: the
 	// store's clock).
 	Now func() time.Time
+	// Metrics collects the server's metrics (nil: a registry of its own).
+	Metrics *obs.Metrics
+	// Proxies are the trusted proxies whose X-Forwarded-For names the
+	// client (for the log and the login limits).
+	Proxies obs.Proxies
+	// Gate bounds concurrent password and code hashing (nil:
+	// guard.DefaultGate, one per core).
+	Gate *guard.Gate
+	// Attempts keeps the login limiter's counts (nil: in the server's
+	// store, so they survive restarts and are shared by its users).
+	Attempts guard.Store
 }
 
 // Server is the airt server: an http.Handler over a store in the localstore
@@ -29,11 +42,14 @@ type Options struct {
 type Server struct {
 	store   *localstore.Store
 	now     func() time.Time
-	log     io.Writer
-	logMu   gosync.Mutex
+	logger  *slog.Logger
+	metrics *obs.Metrics
+	proxies obs.Proxies
+	gate    *guard.Gate
 	epoch   string
-	limiter *limiter
+	limiter *guard.Limiter
 	mux     *http.ServeMux
+	handler http.Handler
 }
 
 // NewServer prepares store to be served: on first use it creates the
@@ -42,10 +58,21 @@ type Server struct {
 // it records the changes made offline on the server's store since it was last
 // served (its outbox) and empties that outbox. One Update.
 func NewServer(store *localstore.Store, opts Options) (*Server, error) {
-	s := &Server{store: store, now: opts.Now, log: opts.Log, limiter: newLimiter()}
+	s := &Server{store: store, now: opts.Now, logger: opts.Logger, metrics: opts.Metrics, proxies: opts.Proxies, gate: opts.Gate}
 	if s.now == nil {
 		s.now = store.Now
 	}
+	if s.metrics == nil {
+		s.metrics = obs.NewMetrics()
+	}
+	if s.gate == nil {
+		s.gate = guard.DefaultGate()
+	}
+	attempts := opts.Attempts
+	if attempts == nil {
+		attempts = guard.BoltStore{Store: store}
+	}
+	s.limiter = guard.NewLimiter(attempts, s.now)
 	err := store.Update(func(tx *localstore.Tx) error {
 		for _, name := range [][]byte{bucketChanges, bucketHistory, bucketDevices, bucketOutcomes} {
 			if _, err := tx.Bucket(name); err != nil {
@@ -96,11 +123,7 @@ func NewServer(store *localstore.Store, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("prepare the server store: %w", err)
 	}
-	s.mux = http.NewServeMux()
-	s.mux.HandleFunc("POST /v1/token", s.handleLogin)
-	s.mux.HandleFunc("POST /v1/push", s.handlePush)
-	s.mux.HandleFunc("GET /v1/pull", s.handlePull)
-	s.mux.HandleFunc("POST /v1/logout", s.handleLogout)
+	s.routes()
 	return s, nil
 }
 

@@ -137,6 +137,7 @@ const (
 	CodeHistoryReset    = "history_reset"
 	CodeOutOfOrder      = "out_of_order"
 	CodeRateLimited     = "rate_limited"
+	CodeBusy            = "busy" // every password-hashing slot taken (503, Retry-After)
 	CodeInvalid         = "invalid"
 	CodeInternal        = "internal"
 )

@@ -178,23 +178,35 @@ func TestGate(t *testing.T) {
 		t.Fatalf("in use %d", g.InUse())
 	}
 	// The one waiting place: a waiter gets the slot released.
-	got := make(chan error)
-	go func() {
-		r, err := g.Acquire(context.Background())
-		if err == nil {
-			r()
-		}
-		got <- err
-	}()
+	got := make(chan error, 1)
+	wait := func() {
+		go func() {
+			r, err := g.Acquire(context.Background())
+			if err == nil {
+				r()
+			}
+			got <- err
+		}()
+	}
+	wait()
 	// Once the waiter holds the place, the next caller is refused at once.
-	for {
+	for probing := true; probing; {
+		select {
+		case err := <-got:
+			if !errors.Is(err, ErrBusy) {
+				t.Fatalf("waiter: %v before any slot was released", err)
+			}
+			wait() // a probe held the place: wait again
+			continue
+		default:
+		}
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		r, err := g.Acquire(ctx)
-		if errors.Is(err, ErrBusy) {
-			break
-		}
-		if err == nil {
+		switch {
+		case errors.Is(err, ErrBusy):
+			probing = false
+		case err == nil:
 			r()
 		}
 	}

@@ -82,6 +82,9 @@ type Ticket struct {
 	l    *Limiter
 	keys []string
 	at   time.Time
+	// Filled names the rules this attempt brought to their limit: if it
+	// fails, the next attempt under them is refused (a lock-out begins).
+	Filled []string
 }
 
 // Limited is Reserve's refusal: the rule that refused and how long until an
@@ -110,7 +113,9 @@ func (l *Limiter) Reserve(user, addr string) (*Ticket, error) {
 	now := l.now()
 	l.maybeSweep(now)
 	ks, rules, names := keys(user, addr)
+	var filled []string
 	err := l.store.UpdateAttempts(ks, func(recs []*Record) error {
+		filled = filled[:0]
 		var worst *Limited
 		for i, r := range recs {
 			r.prune(now, rules[i].Window)
@@ -124,15 +129,18 @@ func (l *Limiter) Reserve(user, addr string) (*Ticket, error) {
 		if worst != nil {
 			return worst
 		}
-		for _, r := range recs {
+		for i, r := range recs {
 			r.Times = append(r.Times, now)
+			if len(r.Times) == rules[i].Max {
+				filled = append(filled, names[i])
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &Ticket{l: l, keys: ks, at: now}, nil
+	return &Ticket{l: l, keys: ks, at: now, Filled: filled}, nil
 }
 
 // Success takes the attempt back: the user+address history is cleared (the

@@ -27,7 +27,7 @@ func Middleware(next http.Handler, logger *slog.Logger, m *Metrics, proxies Prox
 		n := &notes{}
 		ctx := context.WithValue(context.WithValue(r.Context(), addrKey{}, addr), notesKey{}, n)
 		r = r.WithContext(ctx)
-		rec := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		rec := &statusWriter{ResponseWriter: w, status: http.StatusOK, notes: n}
 		next.ServeHTTP(rec, r)
 		d := time.Since(start)
 		route := r.Pattern
@@ -60,6 +60,28 @@ func Middleware(next http.Handler, logger *slog.Logger, m *Metrics, proxies Prox
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	notes  *notes
+}
+
+// Note adds attributes, given as slog key-value pairs, to the log line of
+// the request w answers (w as Middleware passed it on, or a wrapper with an
+// Unwrap method). Outside Middleware it does nothing.
+func Note(w http.ResponseWriter, args ...any) {
+	for w != nil {
+		if s, ok := w.(*statusWriter); ok {
+			var rec slog.Record
+			rec.Add(args...)
+			s.notes.mu.Lock()
+			rec.Attrs(func(a slog.Attr) bool { s.notes.attrs = append(s.notes.attrs, a); return true })
+			s.notes.mu.Unlock()
+			return
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return
+		}
+		w = u.Unwrap()
+	}
 }
 
 func (s *statusWriter) WriteHeader(code int) {
