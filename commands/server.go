@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	gosync "sync"
 	"syscall"
 	"time"
@@ -27,6 +28,10 @@ import (
 // (`airt --db FILE user create … -su`, DESIGN §6 rule 9); changes made
 // offline on that file between two runs are recorded as server changes
 // when it starts again.
+// serverMemoryLimit is the server's soft memory limit (GOMEMLIMIT overrides
+// it): the bounded hashing gate keeps the live heap far below it.
+const serverMemoryLimit = 160 << 20
+
 type serverCmd struct {
 	c                *cli
 	listen, addrFile string
@@ -86,6 +91,12 @@ func (s *serverCmd) run() error {
 		if certs, err = loadCertificate(s.tlsCert, s.tlsKey); err != nil {
 			return err
 		}
+	}
+	if c.env.Getenv("GOMEMLIMIT") == "" {
+		// Each password check allocates a fresh 19 MiB argon2id buffer; a
+		// soft limit makes the collector return them promptly instead of
+		// letting the heap double between collections.
+		debug.SetMemoryLimit(serverMemoryLimit)
 	}
 	c.mayCreateStore = true // a missing store is reported below as an empty one, with the bootstrap hint
 	store, err := c.openStore()

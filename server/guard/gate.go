@@ -41,11 +41,16 @@ func NewGate(slots, queue int, maxWait time.Duration) *Gate {
 	}
 }
 
-// DefaultGate is the server's gate: one hash per core, four callers per core
-// waiting up to two seconds (a normal burst of logins still succeeds), the
-// rest refused at once.
+// MaxSlots caps the default gate on large machines: 4 argon2id checks hold
+// ~76 MiB, well inside the server's memory budget, and answer ~150 logins
+// a second, more than an administration tool sees.
+const MaxSlots = 4
+
+// DefaultGate is the server's gate: one hash per core (at most MaxSlots),
+// four callers per slot waiting up to two seconds (a normal burst of logins
+// still succeeds), the rest refused at once.
 func DefaultGate() *Gate {
-	n := runtime.GOMAXPROCS(0)
+	n := min(runtime.GOMAXPROCS(0), MaxSlots)
 	return NewGate(n, 4*n, 2*time.Second)
 }
 
