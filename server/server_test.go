@@ -33,7 +33,7 @@ func init() {
 	cheapHash = h
 }
 
-func newTestStore(t *testing.T, name string) *localstore.Store {
+func newTestStore(t testing.TB, name string) *localstore.Store {
 	t.Helper()
 	key := make([]byte, 32)
 	copy(key, name)
@@ -65,7 +65,7 @@ type testServer struct {
 	admin, bob string // uuids
 }
 
-func newTestServer(t *testing.T) *testServer {
+func newTestServer(t testing.TB) *testServer {
 	t.Helper()
 	ts := &testServer{store: newTestStore(t, "server")}
 	err := ts.store.Update(func(tx *localstore.Tx) error {
