@@ -1,13 +1,14 @@
 package localstore
 
-// The store layout, in one place (STYLE §8). Every bucket is created by
+// The store layout, in one place, so a reader sees every bucket and key
+// format at once. Every bucket is created by
 // Open; keys and values are documented beside each name. Values are JSON
 // unless said otherwise; integers in keys are big-endian so that bbolt's
 // byte order is numeric order.
 
 // SchemaVersion is the layout version written to meta/schema_version. Open
 // migrates older stores forward (migrations, below) and refuses newer ones.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 var (
 	// bucketMeta holds store-wide values:
@@ -28,7 +29,10 @@ var (
 
 	// bucketOrder lists users in `ls` order, split by state so that a page of
 	// active or disabled users never scans the other kind:
-	//   'a'|'d' + created (8 bytes, unix nanoseconds) + lower-cased username -> uuid
+	//   'a'|'d' + created (8 bytes: unix seconds with the sign bit flipped;
+	//   4 bytes: nanoseconds) + lower-cased username -> uuid (schema 3; schema
+	//   2 had 8 bytes of unix nanoseconds, which overflow before 1678 and
+	//   after 2262)
 	bucketOrder = []byte("idx_order")
 
 	// bucketOrderChunks is the rank index over bucketOrder (rank.go): first

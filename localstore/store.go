@@ -13,12 +13,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/otp"
@@ -76,12 +78,17 @@ func Open(path string, opts Options) (*Store, error) {
 		FreelistType: bolt.FreelistMapType,
 		NoSync:       opts.NoSync,
 	})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, &account.Error{Kind: account.KindFailed,
 			Text: fmt.Sprintf("%s: %s (waited %s)", ErrLocked, path, opts.LockTimeout),
 			Hint: "wait for the other airt command (sync, server, import) to finish, or raise AIRT_LOCK_TIMEOUT"}
 	}
 	if err != nil {
+		// os.OpenFile's *PathError names the file again: keep only its cause.
+		var pe *fs.PathError
+		if errors.As(err, &pe) && pe.Path == path {
+			err = pe.Err
+		}
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	s := &Store{db: db, path: path, now: opts.Now, key: opts.Key}
@@ -144,6 +151,8 @@ func (s *Store) init() error {
 // migrate brings the layout to SchemaVersion, one step per version:
 //
 //	1 -> 2: build the rank index (bucketOrderChunks) from bucketOrder.
+//	2 -> 3: rewrite bucketOrder with the new created encoding, then the
+//	        rank index over it.
 //
 // A new store starts at version 0 and runs every step on empty buckets.
 func migrate(tx *bolt.Tx) error {
@@ -162,9 +171,12 @@ func migrate(tx *bolt.Tx) error {
 	if v == SchemaVersion {
 		return nil
 	}
-	if v < 2 {
+	if v < 3 {
+		if err := rebuildOrder(tx); err != nil {
+			return fmt.Errorf("migrate store to schema 3: %w", err)
+		}
 		if err := rebuildRank(tx); err != nil {
-			return fmt.Errorf("migrate store to schema 2: %w", err)
+			return fmt.Errorf("migrate store to schema 3: %w", err)
 		}
 	}
 	return meta.Put(keySchemaVersion, []byte(strconv.Itoa(SchemaVersion)))
