@@ -77,7 +77,13 @@ func startOpsServer(t *testing.T, dir, db string, env []string, args ...string) 
 	addrFile := filepath.Join(dir, "addr")
 	os.Remove(addrFile)
 	s := &opsServer{stderr: &lockedBuffer{}}
-	s.cmd = exec.Command("airt", append([]string{"--db", db, "server", "--listen", "127.0.0.1:0", "--addr-file", addrFile}, args...)...)
+	// AIRT_TEST_SERVER_BIN runs another build as the server (to show that
+	// a test fails on an older airt: RELIABILITY.md).
+	bin := "airt"
+	if b := os.Getenv("AIRT_TEST_SERVER_BIN"); b != "" {
+		bin = b
+	}
+	s.cmd = exec.Command(bin, append([]string{"--db", db, "server", "--listen", "127.0.0.1:0", "--addr-file", addrFile}, args...)...)
 	s.cmd.Env = append(faultEnv(dir), env...)
 	s.cmd.Stderr = s.stderr
 	if err := s.cmd.Start(); err != nil {
