@@ -61,13 +61,23 @@ func (b *lockedBuffer) Len() int {
 func bootstrapServer(t *testing.T, dir string) string {
 	t.Helper()
 	db := filepath.Join(dir, "srv.db")
-	cmd := exec.Command("airt", "--db", db, "user", "create", "-un", "admin", "-fn", "Ada", "-ln", "Admin",
+	cmd := exec.Command(serverBin(), "--db", db, "user", "create", "-un", "admin", "-fn", "Ada", "-ln", "Admin",
 		"-e", "admin@example.com", "-p", "admin password", "-st", "large", "-su", "-q")
 	cmd.Env = faultEnv(dir)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("bootstrap: %v\n%s", err, out)
 	}
 	return db
+}
+
+// serverBin is the airt that bootstraps and runs the server:
+// AIRT_TEST_SERVER_BIN runs another build (to show that a test fails on an
+// older airt: RELIABILITY.md), else this test binary.
+func serverBin() string {
+	if b := os.Getenv("AIRT_TEST_SERVER_BIN"); b != "" {
+		return b
+	}
+	return "airt"
 }
 
 // startOpsServer starts `airt --db db server` with args and waits for its
@@ -77,13 +87,7 @@ func startOpsServer(t *testing.T, dir, db string, env []string, args ...string) 
 	addrFile := filepath.Join(dir, "addr")
 	os.Remove(addrFile)
 	s := &opsServer{stderr: &lockedBuffer{}}
-	// AIRT_TEST_SERVER_BIN runs another build as the server (to show that
-	// a test fails on an older airt: RELIABILITY.md).
-	bin := "airt"
-	if b := os.Getenv("AIRT_TEST_SERVER_BIN"); b != "" {
-		bin = b
-	}
-	s.cmd = exec.Command(bin, append([]string{"--db", db, "server", "--listen", "127.0.0.1:0", "--addr-file", addrFile}, args...)...)
+	s.cmd = exec.Command(serverBin(), append([]string{"--db", db, "server", "--listen", "127.0.0.1:0", "--addr-file", addrFile}, args...)...)
 	s.cmd.Env = append(faultEnv(dir), env...)
 	s.cmd.Stderr = s.stderr
 	if err := s.cmd.Start(); err != nil {
@@ -130,6 +134,7 @@ func watchMemory(t *testing.T, s *opsServer) func() int64 {
 	}
 	stop := make(chan struct{})
 	done := make(chan struct{})
+	var killedAt int64
 	go func() {
 		defer close(done)
 		for {
@@ -139,6 +144,7 @@ func watchMemory(t *testing.T, s *opsServer) func() int64 {
 			case <-time.After(2 * time.Millisecond):
 			}
 			if rss, err := procStatus(s.cmd.Process.Pid, "VmRSS"); err == nil && rss > 4*memLimit {
+				killedAt = rss
 				s.cmd.Process.Kill()
 				return
 			}
@@ -147,9 +153,12 @@ func watchMemory(t *testing.T, s *opsServer) func() int64 {
 	return func() int64 {
 		close(stop)
 		<-done
+		if killedAt > 0 {
+			t.Fatalf("server memory reached %d MiB during the flood: killed (the bound is %d MiB)", killedAt>>20, memLimit>>20)
+		}
 		hwm, err := procStatus(s.cmd.Process.Pid, "VmHWM")
 		if err != nil {
-			t.Fatalf("server died during the flood (killed above %d MiB?): %v", 4*memLimit>>20, err)
+			t.Fatalf("server died during the flood: %v", err)
 		}
 		return hwm
 	}
