@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/commands"
+	"github.com/airt/airt/internal/pgtest"
 	"github.com/airt/airt/localstore"
 	"github.com/airt/airt/otp"
 )
@@ -47,7 +49,44 @@ func TestMain(m *testing.M) {
 }
 
 func TestScripts(t *testing.T) {
+	t.Cleanup(pgtest.Stop)
 	testscript.Run(t, scriptParams("testdata/script"))
+}
+
+// postgresScripts are the sync scripts that also run with the server's
+// state in PostgreSQL (the server migrates its bbolt store into a fresh
+// database on first start; see AIRT_TEST_SERVER_POSTGRES). The others
+// restore or edit the server's bbolt file between runs, or serve a second
+// store, which one database per script does not model.
+var postgresScripts = []string{"sync_mfa", "sync_permissions", "sync_two_admins"}
+
+func TestScriptsPostgres(t *testing.T) {
+	if !pgtest.Available() {
+		if pgtest.Required() {
+			t.Fatalf("PostgreSQL is required (%s=1) but not available", pgtest.RequireEnv)
+		}
+		t.Skipf("PostgreSQL not available (set %s=postgres://… or install postgresql)", pgtest.URLEnv)
+	}
+	t.Cleanup(pgtest.Stop)
+	p := scriptParams("")
+	for _, name := range postgresScripts {
+		p.Files = append(p.Files, filepath.Join("testdata/script", name+".txtar"))
+	}
+	p.UpdateScripts = false
+	setup := p.Setup
+	p.Setup = func(env *testscript.Env) error {
+		if err := setup(env); err != nil {
+			return err
+		}
+		u, drop, err := pgtest.NewDatabase()
+		if err != nil {
+			return err
+		}
+		env.Defer(drop)
+		env.Setenv("AIRT_TEST_SERVER_POSTGRES", u)
+		return nil
+	}
+	testscript.Run(t, p)
 }
 
 func scriptParams(dir string) testscript.Params {
@@ -86,15 +125,33 @@ func scriptParams(dir string) testscript.Params {
 			"smscode":  cmdSMSCode,
 			// bulk import/export
 			"outbox": cmdOutbox,
+			// PostgreSQL server store (server_postgres.txtar)
+			"pgdb": cmdPGDB,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
 			case "keyring":
 				return systemKeyringAvailable(), nil
+			case "postgres":
+				// Required (CI): the script runs, and pgdb fails if there is
+				// none.
+				return pgtest.Required() || pgtest.Available(), nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 	}
+}
+
+// cmdPGDB: pgdb VAR creates an empty PostgreSQL database for the script,
+// dropped when it ends, and sets $VAR to its URL.
+func cmdPGDB(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: pgdb VAR")
+	}
+	u, drop, err := pgtest.NewDatabase()
+	ts.Check(err)
+	ts.Defer(drop)
+	ts.Setenv(args[0], u)
 }
 
 // cmdTOTP: totp SECRET [RFC3339 time | +/-seconds] prints the code for the

@@ -25,7 +25,10 @@ type cli struct {
 	actions map[string]func() error
 
 	dbPath string
-	debug  bool
+	// dbSetByUser: --db was on the command line (not AIRT_DB), so it
+	// outranks AIRT_SERVER_DB for `airt server`.
+	dbSetByUser bool
+	debug       bool
 	// mayCreateStore is set by the commands that may start a new store
 	// (user create, user import, token -s); the others refuse a missing
 	// store instead of leaving an empty file behind.
@@ -49,7 +52,7 @@ func newCLI(env *Env) *cli {
 	app.UsageFuncs(map[string]any{"FlagsToTwoColumns": flagsToTwoColumns})
 	app.Version(Version)
 	app.Flag("db", "Path of the local store (default $XDG_DATA_HOME/airt/airt.db, else ~/.local/share/airt/airt.db).").
-		Envar("AIRT_DB").PlaceHolder("PATH").StringVar(&c.dbPath)
+		Envar("AIRT_DB").PlaceHolder("PATH").IsSetByUser(&c.dbSetByUser).StringVar(&c.dbPath)
 	app.Flag("debug", "Log what airt does (store path, identity, timings) to stderr.").
 		Short('d').BoolVar(&c.debug)
 	c.app = app

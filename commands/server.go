@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/airt/airt/account"
-	"github.com/airt/airt/localstore"
 	"github.com/airt/airt/server"
 	"github.com/airt/airt/server/obs"
 )
@@ -42,6 +41,7 @@ type serverCmd struct {
 	readTimeout      time.Duration
 	writeTimeout     time.Duration
 	idleTimeout      time.Duration
+	keyFile          string
 }
 
 func registerServer(c *cli) {
@@ -52,20 +52,27 @@ func registerServer(c *cli) {
 		"reloads its TLS certificate on SIGHUP and stops cleanly on SIGINT or SIGTERM. "+
 		"While it runs it keeps the store open, so offline commands on the same file wait and then fail (AIRT_LOCK_TIMEOUT); "+
 		"changes made offline while it was stopped are served when it starts again. "+
+		"With --db postgres://USER@HOST/DB (or AIRT_SERVER_DB) the server keeps its state in PostgreSQL, and several server processes may share one database; "+
+		"'airt server migrate' moves a bootstrapped store there. "+
 		"Plain HTTP is for 127.0.0.1 only: clients refuse http:// to another host, since passwords and secrets cross the wire.\n\n"+
 		"Example: airt --db /srv/airt/server.db server --listen 127.0.0.1:8080")
 	cmd.Flag("listen", "Address to listen on (host:port; port 0 picks a free one).").Default("127.0.0.1:8080").StringVar(&s.listen)
 	cmd.Flag("addr-file", "Write the URL the server listens on to this file once it accepts connections.").PlaceHolder("FILE").StringVar(&s.addrFile)
 	cmd.Flag("tls-cert", "Serve HTTPS with this certificate (PEM); needs --tls-key. SIGHUP reloads both files.").PlaceHolder("FILE").StringVar(&s.tlsCert)
 	cmd.Flag("tls-key", "Private key (PEM) of --tls-cert.").PlaceHolder("FILE").StringVar(&s.tlsKey)
+	cmd.Flag("key-file", "With a PostgreSQL store: the file holding the key that seals the users' TOTP secrets (written by 'airt server migrate').").
+		Envar("AIRT_SERVER_KEY_FILE").PlaceHolder("FILE").StringVar(&s.keyFile)
 	cmd.Flag("shutdown-timeout", "How long a shutdown waits for requests in flight before it closes their connections.").Default("10s").DurationVar(&s.shutdownTimeout)
 	cmd.Flag("log-format", "Request log format on stderr: text or json.").Default("text").EnumVar(&s.logFormat, "text", "json")
 	cmd.Flag("trusted-proxy", "Believe X-Forwarded-For from this proxy network (CIDR or address; repeatable), for the log and the login limits.").PlaceHolder("CIDR").StringsVar(&s.trustedProxies)
 	cmd.Flag("read-timeout", "Longest time to read a whole request, body included (slow clients are cut off).").Default("30s").DurationVar(&s.readTimeout)
 	cmd.Flag("write-timeout", "Longest time to write an answer.").Default("60s").DurationVar(&s.writeTimeout)
 	cmd.Flag("idle-timeout", "How long an idle keep-alive connection stays open.").Default("120s").DurationVar(&s.idleTimeout)
-	// `airt server` alone serves; subcommands are tools around a server.
-	c.action(cmd.Command("serve", "Run the server (what 'airt server' alone does).").Default().Hidden(), s.run)
+	// `airt server` alone runs the server: "run" is the default subcommand,
+	// so the server's flags stay on `airt server` beside `airt server
+	// migrate` and `airt server backup`.
+	c.action(cmd.Command("run", "Run the server (the default).").Default().Hidden(), s.run)
+	registerServerMigrate(c, cmd, &s.keyFile)
 	registerServerBackup(c, cmd)
 }
 
@@ -98,23 +105,12 @@ func (s *serverCmd) run() error {
 		// letting the heap double between collections.
 		debug.SetMemoryLimit(serverMemoryLimit)
 	}
-	c.mayCreateStore = true // a missing store is reported below as an empty one, with the bootstrap hint
-	store, err := c.openStore()
+	st, where, closeStore, err := s.openServerStore()
 	if err != nil {
 		return err
 	}
-	var empty bool
-	if err := store.View(func(tx *localstore.Tx) error { empty = !tx.HasUsers(); return nil }); err != nil {
-		return err
-	}
-	if empty {
-		return account.Errorf(account.KindInvalid, "the server's store %s has no users: nobody could log in", store.Path()).
-			WithHint("bootstrap it first: airt --db " + store.Path() + " user create -un USERNAME … -su")
-	}
-	srv, err := server.NewServer(store, server.Options{Logger: logger, Now: c.env.Now, Proxies: proxies})
-	if err != nil {
-		return err
-	}
+	defer closeStore()
+	srv := server.NewServer(st, server.Options{Logger: logger, Now: c.env.Now, Proxies: proxies})
 	ln, err := net.Listen("tcp", s.listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.listen, err)
@@ -144,7 +140,7 @@ func (s *serverCmd) run() error {
 	defer signal.Stop(reload)
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(ln) }()
-	fmt.Fprintf(c.env.Stdout, "listening on %s (store %s)\n", url, store.Path())
+	fmt.Fprintf(c.env.Stdout, "listening on %s (store %s)\n", url, where)
 	if s.addrFile != "" {
 		if err := writeFileAtomic(s.addrFile, url+"\n"); err != nil {
 			hs.Close()

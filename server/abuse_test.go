@@ -20,6 +20,22 @@ import (
 	usersync "github.com/airt/airt/sync"
 )
 
+// The abuse tests run over both stores, with the other server tests
+// (TestServerBolt, TestServerPostgres).
+func init() {
+	serverTests = append(serverTests, []struct {
+		name string
+		fn   func(*testing.T)
+	}{
+		{"LoginBurstCountedBeforeCheck", testLoginBurstCountedBeforeCheck},
+		{"ClientAddressNeedsTrustedProxy", testClientAddressNeedsTrustedProxy},
+		{"TOTPLockoutAtLogin", testTOTPLockoutAtLogin},
+		{"LoginBoundsBeforeWork", testLoginBoundsBeforeWork},
+		{"GateBusy", testGateBusy},
+		{"OperatorRoutes", testOperatorRoutes},
+	}...)
+}
+
 // rawLogin posts a login body from client address xff (through a trusted
 // proxy when the server has one) and returns the status.
 func rawLogin(t *testing.T, url string, body []byte, xff string) (int, http.Header) {
@@ -70,9 +86,8 @@ func abuseServer(t *testing.T, logTo io.Writer) *testServer {
 	if logTo != nil {
 		opts.Logger, _ = obs.NewLogger(logTo, "json")
 	}
-	if ts.srv, err = NewServer(ts.store, opts); err != nil {
-		t.Fatal(err)
-	}
+	ts.st = openTestStore(t, ts.store)
+	ts.srv = NewServer(ts.st, opts)
 	ts.http = httptest.NewServer(ts.srv)
 	t.Cleanup(ts.http.Close)
 	return ts
@@ -100,12 +115,12 @@ func burst(t *testing.T, url string, n int, body func(i int) []byte, xff func(i 
 	return counts
 }
 
-// TestLoginBurstCountedBeforeCheck: simultaneous guesses cannot overtake
+// LoginBurstCountedBeforeCheck: simultaneous guesses cannot overtake
 // the limit. Before, 60 simultaneous guesses for one user from one address
 // got 17–60 password checks; each attempt is now counted before its check:
 // exactly 5 (the limit) are checked (401), the rest refused (429). Spread
 // over 10 addresses, the per-user limit holds them to 10.
-func TestLoginBurstCountedBeforeCheck(t *testing.T) {
+func testLoginBurstCountedBeforeCheck(t *testing.T) {
 	ts := abuseServer(t, nil)
 	got := burst(t, ts.http.URL, 60, func(int) []byte { return loginBody("bob", "guess", "") }, func(int) string { return "203.0.113.1" })
 	if got[401] != guard.PerUserAddress.Max || got[429] != 60-guard.PerUserAddress.Max {
@@ -124,10 +139,7 @@ func TestLoginBurstCountedBeforeCheck(t *testing.T) {
 	}
 	// The counts live in the server's store: a new server process on it
 	// (a restart, or another process) still refuses.
-	srv2, err := NewServer(ts.store, Options{Now: func() time.Time { return testNow }, Proxies: ts.srv.proxies})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv2 := NewServer(ts.st, Options{Now: func() time.Time { return testNow }, Proxies: ts.srv.proxies})
 	h2 := httptest.NewServer(srv2)
 	defer h2.Close()
 	if status, hdr := rawLogin(t, h2.URL, loginBody("bob", "pw", ""), "203.0.113.1"); status != 429 || hdr.Get("Retry-After") == "" {
@@ -139,9 +151,9 @@ func TestLoginBurstCountedBeforeCheck(t *testing.T) {
 	}
 }
 
-// TestClientAddressNeedsTrustedProxy: without --trusted-proxy a client
+// ClientAddressNeedsTrustedProxy: without --trusted-proxy a client
 // cannot pick its address (and so its limit) with X-Forwarded-For.
-func TestClientAddressNeedsTrustedProxy(t *testing.T) {
+func testClientAddressNeedsTrustedProxy(t *testing.T) {
 	ts := newTestServer(t)
 	ts.srv.now = func() time.Time { return testNow }
 	for i := range guard.PerUserAddress.Max {
@@ -154,11 +166,11 @@ func TestClientAddressNeedsTrustedProxy(t *testing.T) {
 	}
 }
 
-// TestTOTPLockoutAtLogin: the server applies otp's lock-out rule (the
+// TOTPLockoutAtLogin: the server applies otp's lock-out rule (the
 // CLI's): 5 wrong codes in a row (with the right password) lock codes for 5
 // minutes, persisted in the user's record; then even the right code is
 // refused until the lock ends.
-func TestTOTPLockoutAtLogin(t *testing.T) {
+func testTOTPLockoutAtLogin(t *testing.T) {
 	ts := abuseServer(t, nil)
 	now := testNow
 	ts.srv.now = func() time.Time { return now }
@@ -166,12 +178,12 @@ func TestTOTPLockoutAtLogin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = ts.store.Update(func(tx *localstore.Tx) error {
+	err = ts.st.Write(context.Background(), func(tx Tx) error {
 		bob, err := tx.User(ts.bob)
 		if err != nil {
 			return err
 		}
-		_, err = tx.Apply(bob, &localstore.Mutation{Op: localstore.OpMFAActivate, Target: ts.bob, Actor: ts.bob,
+		_, err = localstore.ApplyTo(tx, bob, &localstore.Mutation{Op: localstore.OpMFAActivate, Target: ts.bob, Actor: ts.bob,
 			Args: localstore.Args{Secrets: localstore.Secrets{MFASecret: secret}}})
 		return err
 	})
@@ -190,7 +202,7 @@ func TestTOTPLockoutAtLogin(t *testing.T) {
 		}
 	}
 	var att otp.Attempts
-	ts.store.View(func(tx *localstore.Tx) error {
+	ts.st.Read(context.Background(), func(tx Tx) error {
 		u, err := tx.User(ts.bob)
 		if err == nil {
 			att = localstore.OTPAttempts(u)
@@ -211,10 +223,10 @@ func TestTOTPLockoutAtLogin(t *testing.T) {
 	}
 }
 
-// TestLoginBoundsBeforeWork: a huge body or username is refused before any
+// LoginBoundsBeforeWork: a huge body or username is refused before any
 // decoding, limiting or hashing, and a username with a newline is one
 // quoted value in one log line.
-func TestLoginBoundsBeforeWork(t *testing.T) {
+func testLoginBoundsBeforeWork(t *testing.T) {
 	var log bytes.Buffer
 	var logMu gosync.Mutex
 	ts := abuseServer(t, writerFunc(func(p []byte) (int, error) { logMu.Lock(); defer logMu.Unlock(); return log.Write(p) }))
@@ -231,7 +243,7 @@ func TestLoginBoundsBeforeWork(t *testing.T) {
 	}
 	// Nothing was counted for the refused ones.
 	n := 0
-	guard.BoltStore{Store: ts.store}.UpdateAttempts([]string{"a\x00127.0.0.1"}, func(recs []*guard.Record) error { n = len(recs[0].Times); return nil })
+	ts.st.UpdateAttempts([]string{"a:127.0.0.1"}, func(recs []*guard.Record) error { n = len(recs[0].Times); return nil })
 	if n != 1 {
 		t.Errorf("%d attempts counted for 127.0.0.1, want 1 (only the newline username reached the limiter)", n)
 	}
@@ -253,10 +265,10 @@ type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
-// TestGateBusy: with every hashing slot and waiting place taken, a login is
+// GateBusy: with every hashing slot and waiting place taken, a login is
 // answered 503 with Retry-After at once, and nothing is counted against
 // the user.
-func TestGateBusy(t *testing.T) {
+func testGateBusy(t *testing.T) {
 	ts := newTestServer(t)
 	ts.srv.gate = guard.NewGate(1, 0, time.Hour)
 	release, err := ts.srv.gate.Acquire(context.Background())
@@ -275,10 +287,10 @@ func TestGateBusy(t *testing.T) {
 	}
 }
 
-// TestOperatorRoutes: /healthz, /readyz and /metrics need no protocol
+// OperatorRoutes: /healthz, /readyz and /metrics need no protocol
 // header; metrics count requests by route and status, push outcomes and
 // login failures.
-func TestOperatorRoutes(t *testing.T) {
+func testOperatorRoutes(t *testing.T) {
 	ts := newTestServer(t)
 	get := func(path string) (int, string) {
 		resp, err := http.Get(ts.http.URL + path)
@@ -311,6 +323,9 @@ func TestOperatorRoutes(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
+	}
+	if testStoreKind != "bolt" {
+		return
 	}
 	// A closed store is not ready.
 	ts.store.Close()

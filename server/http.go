@@ -85,12 +85,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 // handleReady answers whether the store can be read: a load balancer sends
 // no traffic to a process whose store is unreachable.
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
-	err := s.store.View(func(tx *localstore.Tx) error {
-		if len(tx.GetMeta(metaEpoch)) == 0 {
-			return errors.New("the server's history epoch is missing")
-		}
-		return nil
-	})
+	err := s.store.Ping(r.Context())
 	if err != nil {
 		s.metrics.StoreError()
 		annotate(w, "error", err.Error())
@@ -159,10 +154,19 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*account.
 		return nil, &httpError{status: http.StatusUnauthorized, code: usersync.CodeUnauthenticated, text: "no token: log in first"}
 	}
 	var u *account.User
-	err := s.store.View(func(tx *localstore.Tx) error {
+	err := s.store.Read(r.Context(), func(tx Tx) error {
 		var err error
 		u, err = tx.SessionUser(tok)
-		if errors.Is(err, account.ErrAccountDisabled) || (errors.Is(err, account.ErrBadToken) && disabledToken(tx, tok)) {
+		if errors.Is(err, account.ErrBadToken) {
+			disabled, derr := disabledToken(tx, tok)
+			if derr != nil {
+				return derr
+			}
+			if disabled {
+				err = account.ErrAccountDisabled
+			}
+		}
+		if errors.Is(err, account.ErrAccountDisabled) {
 			return &httpError{status: http.StatusForbidden, code: usersync.CodeDisabled, text: account.ErrAccountDisabled.Error()}
 		}
 		return err
@@ -176,16 +180,11 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*account.
 
 // disabledToken tells whether tok is a token revoked because its user was
 // disabled, and that user is still disabled.
-func disabledToken(tx *localstore.Tx, tok string) bool {
-	b, err := tx.Bucket(bucketDisabledTokens)
-	if err != nil || b == nil {
-		return false
-	}
-	v := b.Get([]byte(localstore.TokenHash(tok)))
-	var sess localstore.Session
-	if v == nil || json.Unmarshal(v, &sess) != nil || !tx.Now().Before(sess.Expires) {
-		return false
+func disabledToken(tx Tx, tok string) (bool, error) {
+	sess, ok, err := tx.DisabledToken(localstore.TokenHash(tok))
+	if err != nil || !ok || !tx.Now().Before(sess.Expires) {
+		return false, err
 	}
 	u, err := tx.User(sess.UserUUID)
-	return err == nil && u.Disabled
+	return err == nil && u.Disabled, nil
 }

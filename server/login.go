@@ -85,7 +85,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 	var resp usersync.LoginResponse
 	var codeErr error // a refused code: committed (the failure counts), then answered
-	err = s.store.Update(func(tx *localstore.Tx) error {
+	err = s.store.Write(r.Context(), func(tx Tx) error {
 		u, err := tx.User(u.UUID)
 		if err != nil {
 			return account.ErrBadCredentials
@@ -103,10 +103,10 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 				return nil
 			}
 			m := &localstore.Mutation{Op: localstore.OpMFAStep, Target: u.UUID, Actor: u.UUID, Args: localstore.Args{Step: step}}
-			if u, err = tx.Apply(u, m); err != nil {
+			if u, err = localstore.ApplyTo(tx, u, m); err != nil {
 				return err
 			}
-			if _, err := s.record(tx, u, m, "", usersync.Fields(m)); err != nil {
+			if _, err := record(tx, u, m, "", usersync.Fields(m)); err != nil {
 				return err
 			}
 		}
@@ -159,9 +159,12 @@ func (s *Server) checkPassword(r *http.Request, req usersync.LoginRequest) (*acc
 	// The password is checked outside any write transaction: hashing must
 	// not hold the write lock.
 	var u *account.User
-	if err := s.store.View(func(tx *localstore.Tx) error {
-		u, _ = tx.UserByUsername(req.Username)
-		return nil
+	if err := s.store.Read(r.Context(), func(tx Tx) error {
+		var err error
+		if u, err = tx.UserByUsername(req.Username); account.KindOf(err) == account.KindNotFound {
+			u, err = nil, nil
+		}
+		return err
 	}); err != nil {
 		return nil, false, err
 	}
@@ -180,7 +183,7 @@ func (s *Server) checkPassword(r *http.Request, req usersync.LoginRequest) (*acc
 // otp.LockDuration), persisted in the user's record in tx. A refusal is
 // returned as an answer; the failure count is written in tx, which the
 // caller commits.
-func (s *Server) verifyTOTP(tx *localstore.Tx, u *account.User, code string, now time.Time) (uint64, error) {
+func (s *Server) verifyTOTP(tx Tx, u *account.User, code string, now time.Time) (uint64, error) {
 	att := localstore.OTPAttempts(u)
 	if locked, until := att.Locked(now); locked {
 		secs := int((until.Sub(now) + time.Second - 1) / time.Second)
@@ -195,7 +198,7 @@ func (s *Server) verifyTOTP(tx *localstore.Tx, u *account.User, code string, now
 	switch {
 	case errors.Is(err, otp.ErrInvalid):
 		att.Fail(now)
-		if err := tx.PutOTPAttempts(u.UUID, att); err != nil {
+		if err := putOTPAttempts(tx, u, att); err != nil {
 			return 0, err
 		}
 		if locked, _ := att.Locked(now); locked {
@@ -207,15 +210,24 @@ func (s *Server) verifyTOTP(tx *localstore.Tx, u *account.User, code string, now
 		return 0, account.ErrInvalidOTP
 	}
 	if att != (otp.Attempts{}) {
-		if err := tx.PutOTPAttempts(u.UUID, otp.Attempts{}); err != nil {
+		if err := putOTPAttempts(tx, u, otp.Attempts{}); err != nil {
 			return 0, err
 		}
-		u.MFA.Failures, u.MFA.LockedUntil = 0, time.Time{}
 	}
 	return step, nil
 }
 
-func (s *Server) mfaSecret(tx *localstore.Tx, u *account.User) (string, error) {
+// putOTPAttempts stores u's TOTP failure state (as localstore's
+// Tx.PutOTPAttempts does for a local store) and updates u to match.
+func putOTPAttempts(tx Tx, u *account.User, a otp.Attempts) error {
+	old := *u
+	m := *u.MFA
+	m.Failures, m.LockedUntil = a.Failures, a.LockedUntil
+	u.MFA = &m
+	return tx.PutUser(&old, u)
+}
+
+func (s *Server) mfaSecret(tx Tx, u *account.User) (string, error) {
 	key, err := tx.Key()
 	if err != nil {
 		return "", err
@@ -231,7 +243,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if err := s.store.Update(func(tx *localstore.Tx) error { return tx.DeleteSession(tok) }); err != nil {
+	if err := s.store.Write(r.Context(), func(tx Tx) error { return tx.DeleteSession(tok) }); err != nil {
 		s.fail(w, err)
 		return
 	}

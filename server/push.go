@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -26,79 +25,60 @@ func reject(format string, args ...any) error {
 // last processed sequence number is last: seq ≤ last was processed before.
 func Dedupe(last, seq uint64) (duplicate bool) { return seq <= last }
 
-// PushOne processes one mutation of store as actorUUID, in one transaction
-// that also records the store's last sequence number (a rejection is recorded
-// in a second one, after the first rolled back whatever Apply did).
-func (s *Server) PushOne(actorUUID, store string, m *localstore.Mutation) (usersync.Result, error) {
+// pushOne processes one mutation of store as actorUUID in tx, the push
+// request's transaction, and records its outcome and the store's last
+// sequence number there. A rejected mutation's writes are rolled back to the
+// savepoint taken before it, so it does not abort the others.
+func (s *Server) pushOne(tx Tx, actorUUID, store string, m *localstore.Mutation) (usersync.Result, error) {
 	res := usersync.Result{ID: m.ID, Seq: m.Seq}
-	var rej *rejection
-	err := s.store.Update(func(tx *localstore.Tx) error {
-		dev, err := getDevice(tx, store)
-		if err != nil {
-			return err
-		}
-		if Dedupe(dev.LastSeq, m.Seq) {
-			res = s.previous(tx, store, m)
-			return nil
-		}
-		if err := s.decide(tx, actorUUID, store, m, &res); err != nil {
-			return err
-		}
-		if err := putOutcome(tx, store, res); err != nil {
-			return err
-		}
-		return putDevice(tx, store, device{LastSeq: m.Seq, Owner: actorUUID})
-	})
-	if !errors.As(err, &rej) {
+	dev, err := tx.Device(store)
+	if err != nil {
 		return res, err
 	}
-	res = usersync.Result{ID: m.ID, Seq: m.Seq, Outcome: usersync.Rejected, Reason: rej.reason}
-	err = s.store.Update(func(tx *localstore.Tx) error {
-		dev, err := getDevice(tx, store)
-		if err != nil {
-			return err
+	if Dedupe(dev.LastSeq, m.Seq) {
+		return previous(tx, store, m)
+	}
+	if err := tx.Savepoint(); err != nil {
+		return res, err
+	}
+	var rej *rejection
+	if err := s.decide(tx, actorUUID, store, m, &res); errors.As(err, &rej) {
+		if err := tx.RollbackToSavepoint(); err != nil {
+			return res, err
 		}
-		if Dedupe(dev.LastSeq, m.Seq) {
-			res = s.previous(tx, store, m)
-			return nil
-		}
-		if err := putOutcome(tx, store, res); err != nil {
-			return err
-		}
-		return putDevice(tx, store, device{LastSeq: m.Seq, Owner: actorUUID})
-	})
-	return res, err
-}
-
-func putOutcome(tx *localstore.Tx, store string, res usersync.Result) error {
-	return putJSON(tx, bucketOutcomes, outcomeKey(store, res.Seq), res)
+		res = usersync.Result{ID: m.ID, Seq: m.Seq, Outcome: usersync.Rejected, Reason: rej.reason}
+	} else if err != nil {
+		return res, err
+	}
+	if err := tx.PutOutcome(store, res); err != nil {
+		return res, err
+	}
+	return res, tx.PutDevice(store, device{LastSeq: m.Seq, Owner: actorUUID})
 }
 
 // previous answers a mutation processed before: duplicate, or its stored
 // rejection or conflict. A number that was used by another mutation (a
 // store restored from an older copy reuses numbers) is rejected, never taken
 // for a duplicate: the change stays in that store's queue.
-func (s *Server) previous(tx *localstore.Tx, store string, m *localstore.Mutation) usersync.Result {
-	if b, _ := tx.Bucket(bucketOutcomes); b != nil {
-		if v := b.Get(outcomeKey(store, m.Seq)); v != nil {
-			var r usersync.Result
-			if json.Unmarshal(v, &r) == nil {
-				switch {
-				case r.ID != m.ID:
-					return usersync.Result{ID: m.ID, Seq: m.Seq, Outcome: usersync.Rejected,
-						Reason: fmt.Sprintf("number %d of this store was already used by another change: the store was probably restored from an older copy; 'airt sync resolve %d --keep local' queues it again under a new number", m.Seq, m.Seq)}
-				case r.Outcome == usersync.Applied:
-					return usersync.Result{ID: m.ID, Seq: m.Seq, Outcome: usersync.Duplicate, Version: r.Version}
-				}
-				return r
-			}
-		}
+func previous(tx Tx, store string, m *localstore.Mutation) (usersync.Result, error) {
+	r, ok, err := tx.Outcome(store, m.Seq)
+	switch {
+	case err != nil:
+		return r, err
+	case !ok:
+		return usersync.Result{ID: m.ID, Seq: m.Seq, Outcome: usersync.Duplicate}, nil
+	case r.ID != m.ID:
+		return usersync.Result{ID: m.ID, Seq: m.Seq, Outcome: usersync.Rejected,
+			Reason: fmt.Sprintf("number %d of this store was already used by another change: the store was probably restored from an older copy; 'airt sync resolve %d --keep local' queues it again under a new number", m.Seq, m.Seq)}, nil
+	case r.Outcome == usersync.Applied:
+		return usersync.Result{ID: m.ID, Seq: m.Seq, Outcome: usersync.Duplicate, Version: r.Version}, nil
 	}
-	return usersync.Result{ID: m.ID, Seq: m.Seq, Outcome: usersync.Duplicate}
+	return r, nil
 }
 
-// decide checks and applies m, filling res; a *rejection error rolls back.
-func (s *Server) decide(tx *localstore.Tx, actorUUID, store string, m *localstore.Mutation, res *usersync.Result) error {
+// decide checks and applies m, filling res; a *rejection error rolls back
+// to the savepoint before m.
+func (s *Server) decide(tx Tx, actorUUID, store string, m *localstore.Mutation, res *usersync.Result) error {
 	actor, err := tx.User(actorUUID)
 	if err != nil {
 		return reject("the pushing user no longer exists")
@@ -115,7 +95,7 @@ func (s *Server) decide(tx *localstore.Tx, actorUUID, store string, m *localstor
 			return reject("%s", err)
 		}
 		if usersync.Noop(target, m) {
-			if err := tx.Authorize(actor, target, m.Op); err != nil {
+			if err := localstore.Authorize(actor, target, m.Op); err != nil {
 				return reject("%s", err)
 			}
 			res.Outcome, res.Version = usersync.Applied, target.Version
@@ -151,7 +131,7 @@ func (s *Server) decide(tx *localstore.Tx, actorUUID, store string, m *localstor
 				if err != nil {
 					return err
 				}
-				rev, err := s.record(tx, u, merged, store, rest)
+				rev, err := record(tx, u, merged, store, rest)
 				if err != nil {
 					return err
 				}
@@ -164,7 +144,7 @@ func (s *Server) decide(tx *localstore.Tx, actorUUID, store string, m *localstor
 	if err != nil {
 		return err
 	}
-	rev, err := s.record(tx, u, m, store, usersync.Fields(m))
+	rev, err := record(tx, u, m, store, usersync.Fields(m))
 	if err != nil {
 		return err
 	}
@@ -173,7 +153,7 @@ func (s *Server) decide(tx *localstore.Tx, actorUUID, store string, m *localstor
 }
 
 // apply applies m as actor; a refusal is a *rejection.
-func (s *Server) apply(tx *localstore.Tx, actor *account.User, m *localstore.Mutation) (*account.User, error) {
+func (s *Server) apply(tx Tx, actor *account.User, m *localstore.Mutation) (*account.User, error) {
 	if h := m.Args.Secrets.PasswordHash; h != "" {
 		if err := account.ValidatePasswordHash(h); err != nil {
 			return nil, reject("password hash: %s", err)
@@ -186,7 +166,7 @@ func (s *Server) apply(tx *localstore.Tx, actor *account.User, m *localstore.Mut
 			return nil, err
 		}
 	}
-	u, err := tx.Apply(actor, m)
+	u, err := localstore.ApplyTo(tx, actor, m)
 	if err != nil {
 		var ae *account.Error
 		if errors.As(err, &ae) {
@@ -195,7 +175,7 @@ func (s *Server) apply(tx *localstore.Tx, actor *account.User, m *localstore.Mut
 		return nil, reject("%s", err)
 	}
 	for k, sess := range revoked {
-		if err := putJSON(tx, bucketDisabledTokens, []byte(k), sess); err != nil {
+		if err := tx.PutDisabledToken(k, sess); err != nil {
 			return nil, err
 		}
 	}
@@ -235,11 +215,17 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	err = s.store.View(func(tx *localstore.Tx) error {
+	resp := usersync.PushResponse{Results: make([]usersync.Result, 0, len(req.Mutations)), Epoch: s.epoch}
+	counts := map[string]int{}
+	// One transaction for the whole request: a push of many changes costs
+	// one commit, and a failure leaves nothing half done (the client
+	// retries the batch).
+	err = s.store.Write(r.Context(), func(tx Tx) error {
+		resp.Results, counts = resp.Results[:0], map[string]int{}
 		if err := s.checkHistory(tx, req.Epoch, req.Cursor, req.CursorID); err != nil {
 			return err
 		}
-		dev, err := getDevice(tx, req.StoreID)
+		dev, err := tx.Device(req.StoreID)
 		if err != nil {
 			return err
 		}
@@ -253,38 +239,31 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request) {
 				text: fmt.Sprintf("the server processed this store's changes up to %d, the store says up to %d: changes were lost on the server", dev.LastSeq, req.After),
 				hint: "the server's store was probably restored from an older copy; ask its operator"}
 		}
-		return nil
+		for i := range req.Mutations {
+			wm := &req.Mutations[i]
+			m := wm.Mutation
+			if wm.Secrets != nil {
+				m.Args.Secrets = *wm.Secrets
+			}
+			res, err := s.pushOne(tx, actor.UUID, req.StoreID, &m)
+			if err != nil {
+				annotate(w, "stopped_at", m.Seq)
+				return err
+			}
+			counts[res.Outcome]++
+			resp.Results = append(resp.Results, res)
+		}
+		if dev, err = tx.Device(req.StoreID); err != nil {
+			return err
+		}
+		resp.LastSeq = dev.LastSeq
+		resp.Head, err = tx.Head()
+		return err
 	})
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
-	resp := usersync.PushResponse{Results: make([]usersync.Result, 0, len(req.Mutations)), Epoch: s.epoch}
-	counts := map[string]int{}
-	for i := range req.Mutations {
-		wm := &req.Mutations[i]
-		m := wm.Mutation
-		if wm.Secrets != nil {
-			m.Args.Secrets = *wm.Secrets
-		}
-		res, err := s.PushOne(actor.UUID, req.StoreID, &m)
-		if err != nil {
-			// Stop here: the client keeps the rest and retries.
-			annotate(w, "stopped_at", m.Seq)
-			s.fail(w, err)
-			return
-		}
-		counts[res.Outcome]++
-		resp.Results = append(resp.Results, res)
-	}
-	_ = s.store.View(func(tx *localstore.Tx) error {
-		dev, err := getDevice(tx, req.StoreID)
-		resp.LastSeq = dev.LastSeq
-		if b, _ := tx.Bucket(bucketChanges); b != nil {
-			resp.Head = b.Sequence()
-		}
-		return err
-	})
 	annotate(w, "store", short(req.StoreID), "applied", counts[usersync.Applied], "duplicate", counts[usersync.Duplicate],
 		"rejected", counts[usersync.Rejected], "conflict", counts[usersync.Conflict])
 	for outcome, n := range counts {

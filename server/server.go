@@ -3,16 +3,12 @@ package server
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
-	"github.com/airt/airt/account"
-	"github.com/airt/airt/localstore"
 	"github.com/airt/airt/server/guard"
 	"github.com/airt/airt/server/obs"
-	usersync "github.com/airt/airt/sync"
 )
 
 // Options configure NewServer.
@@ -21,7 +17,7 @@ type Options struct {
 	// duration, client address, the user and the push counts; never a
 	// secret). nil: no log.
 	Logger *slog.Logger
-	// Now is the clock of the rate limiter and the TOTP check (nil: the
+	// Now is the clock of the login limits and the TOTP check (nil: the
 	// store's clock).
 	Now func() time.Time
 	// Metrics collects the server's metrics (nil: a registry of its own).
@@ -32,33 +28,28 @@ type Options struct {
 	// Gate bounds concurrent password and code hashing (nil:
 	// guard.DefaultGate, one per core).
 	Gate *guard.Gate
-	// Attempts keeps the login limiter's counts (nil: in the server's
-	// store, so they survive restarts and are shared by its users).
-	Attempts guard.Store
 }
 
-// Server is the airt server: an http.Handler over a store in the localstore
-// format that it keeps open.
+// Server is the airt server: an http.Handler over a Store.
 type Server struct {
-	store   *localstore.Store
+	store   Store
 	now     func() time.Time
 	logger  *slog.Logger
 	metrics *obs.Metrics
 	proxies obs.Proxies
 	gate    *guard.Gate
 	epoch   string
+	// limiter counts login attempts in the store (guard.Store), so every
+	// process on it shares the counts and a restart keeps them.
 	limiter *guard.Limiter
 	mux     *http.ServeMux
 	handler http.Handler
 }
 
-// NewServer prepares store to be served: on first use it creates the
-// server's buckets and epoch and records every existing user as a change (a
-// store bootstrapped offline with `airt --db FILE user create … -su`); later
-// it records the changes made offline on the server's store since it was last
-// served (its outbox) and empties that outbox. One Update.
-func NewServer(store *localstore.Store, opts Options) (*Server, error) {
-	s := &Server{store: store, now: opts.Now, logger: opts.Logger, metrics: opts.Metrics, proxies: opts.Proxies, gate: opts.Gate}
+// NewServer serves store (OpenBolt or OpenPostgres prepared it).
+func NewServer(store Store, opts Options) *Server {
+	s := &Server{store: store, now: opts.Now, logger: opts.Logger, metrics: opts.Metrics, proxies: opts.Proxies,
+		gate: opts.Gate, epoch: store.Epoch()}
 	if s.now == nil {
 		s.now = store.Now
 	}
@@ -68,63 +59,9 @@ func NewServer(store *localstore.Store, opts Options) (*Server, error) {
 	if s.gate == nil {
 		s.gate = guard.DefaultGate()
 	}
-	attempts := opts.Attempts
-	if attempts == nil {
-		attempts = guard.BoltStore{Store: store}
-	}
-	s.limiter = guard.NewLimiter(attempts, s.now)
-	err := store.Update(func(tx *localstore.Tx) error {
-		for _, name := range [][]byte{bucketChanges, bucketHistory, bucketDevices, bucketOutcomes} {
-			if _, err := tx.Bucket(name); err != nil {
-				return err
-			}
-		}
-		var offline []*localstore.Mutation
-		if err := tx.Outbox(0, false, func(m *localstore.Mutation) error {
-			c := *m
-			offline = append(offline, &c)
-			return nil
-		}); err != nil {
-			return err
-		}
-		s.epoch = string(tx.GetMeta(metaEpoch))
-		if s.epoch == "" {
-			s.epoch = randomID(16)
-			if err := tx.PutMeta(metaEpoch, []byte(s.epoch)); err != nil {
-				return err
-			}
-			var users []*account.User
-			if err := tx.ForEachUser(func(u *account.User) error { users = append(users, u); return nil }); err != nil {
-				return err
-			}
-			for _, u := range users {
-				if _, err := s.record(tx, u, &localstore.Mutation{}, "", []string{usersync.FieldAll}); err != nil {
-					return err
-				}
-			}
-		} else {
-			for _, m := range offline {
-				u, err := tx.User(m.Target)
-				if err != nil {
-					continue
-				}
-				if _, err := s.record(tx, u, m, "", usersync.Fields(m)); err != nil {
-					return err
-				}
-			}
-		}
-		for _, m := range offline {
-			if err := tx.DeleteMutation(m.Seq); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("prepare the server store: %w", err)
-	}
+	s.limiter = guard.NewLimiter(store, s.now)
 	s.routes()
-	return s, nil
+	return s
 }
 
 // Epoch returns the server's history id.

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/airt/airt/internal/pgtest"
 	usersync "github.com/airt/airt/sync"
 
 	"github.com/airt/airt/account"
@@ -36,7 +37,9 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	cheapHash = h
-	os.Exit(m.Run())
+	code := m.Run()
+	pgtest.Stop()
+	os.Exit(code)
 }
 
 func newTestStore(t testing.TB, name string) *localstore.Store {
@@ -63,9 +66,35 @@ func createMutation(username string, super bool) *localstore.Mutation {
 	}}
 }
 
+// testStoreKind is the kind of server store newTestServer makes: "bolt",
+// or "postgres" (a database migrated from the bbolt store).
+var testStoreKind = "bolt"
+
+func openTestStore(t testing.TB, db *localstore.Store) Store {
+	t.Helper()
+	if testStoreKind == "bolt" {
+		st, err := OpenBolt(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	ctx := context.Background()
+	pg, err := OpenPostgres(ctx, pgtest.URL(t), PostgresOptions{Now: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pg.Close() })
+	if _, err := Migrate(ctx, db, pg); err != nil {
+		t.Fatal(err)
+	}
+	return pg
+}
+
 // testServer is a server store with an admin and a plain user bob.
 type testServer struct {
-	store      *localstore.Store
+	store      *localstore.Store // the bbolt store the server's state came from
+	st         Store             // the server's store (bbolt, or PostgreSQL migrated from store)
 	srv        *Server
 	http       *httptest.Server
 	admin, bob string // uuids
@@ -90,9 +119,8 @@ func newTestServer(t testing.TB) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ts.srv, err = NewServer(ts.store, Options{}); err != nil {
-		t.Fatal(err)
-	}
+	ts.st = openTestStore(t, ts.store)
+	ts.srv = NewServer(ts.st, Options{})
 	ts.http = httptest.NewServer(ts.srv)
 	t.Cleanup(ts.http.Close)
 	return ts
@@ -154,7 +182,7 @@ func TestDedupe(t *testing.T) {
 
 // TestPushTwice replays the same push: the second answers duplicate for
 // every mutation and changes nothing.
-func TestPushTwice(t *testing.T) {
+func testPushTwice(t *testing.T) {
 	ts := newTestServer(t)
 	e := ts.client(t, "a", "admin")
 	var req *usersync.PushRequest
@@ -195,7 +223,7 @@ func TestPushTwice(t *testing.T) {
 
 // TestRejectionReplayed: a retried push of a rejected mutation gets the
 // rejection again, never "duplicate" (which would drop it from the queue).
-func TestRejectionReplayed(t *testing.T) {
+func testRejectionReplayed(t *testing.T) {
 	ts := newTestServer(t)
 	e := ts.client(t, "a", "admin")
 	localChange(t, e.Store, ts.admin, createMutation("bob2", false))
@@ -222,7 +250,7 @@ func TestRejectionReplayed(t *testing.T) {
 
 // TestOutOfOrder: a push claiming more processed than the server knows is
 // refused whole, and mutations out of order in a batch are a bad request.
-func TestOutOfOrder(t *testing.T) {
+func testOutOfOrder(t *testing.T) {
 	ts := newTestServer(t)
 	e := ts.client(t, "a", "admin")
 	m := createMutation("zed", false)
@@ -241,14 +269,14 @@ func TestOutOfOrder(t *testing.T) {
 
 // TestSecretsOnlyForSelf: an admin's pull carries the admin's own password
 // hash and nobody else's.
-func TestSecretsOnlyForSelf(t *testing.T) {
+func testSecretsOnlyForSelf(t *testing.T) {
 	ts := newTestServer(t)
 	resp, err := (&usersync.Client{URL: ts.http.URL, Retries: -1}).Login(context.Background(), usersync.LoginRequest{Username: "admin", Password: "pw"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := &usersync.Client{URL: ts.http.URL, Token: resp.Token, Retries: -1}
-	p, err := c.Pull(context.Background(), "", 0, "", 0)
+	p, err := c.Pull(context.Background(), "", 0, "", 0, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +295,7 @@ func TestSecretsOnlyForSelf(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Token = resp.Token
-	if p, err = c.Pull(context.Background(), "", 0, "", 0); err != nil {
+	if p, err = c.Pull(context.Background(), "", 0, "", 0, ""); err != nil {
 		t.Fatal(err)
 	}
 	if len(p.Users) != 1 || p.Users[0].UUID != ts.bob || p.Users[0].Secrets == nil {
@@ -277,7 +305,7 @@ func TestSecretsOnlyForSelf(t *testing.T) {
 
 // TestEngineConverges: two stores change the same user offline; after both
 // sync (and the first pulls again) their local views match the server.
-func TestEngineConverges(t *testing.T) {
+func testEngineConverges(t *testing.T) {
 	ts := newTestServer(t)
 	a := ts.client(t, "a", "admin")
 	b := ts.client(t, "b", "admin")
@@ -315,7 +343,7 @@ func TestEngineConverges(t *testing.T) {
 // TestStoreBelongsToItsUser: once a store pushed as admin, bob's token
 // cannot push under its id (which could turn admin's changes into
 // "duplicates").
-func TestStoreBelongsToItsUser(t *testing.T) {
+func testStoreBelongsToItsUser(t *testing.T) {
 	ts := newTestServer(t)
 	a := ts.client(t, "a", "admin")
 	localChange(t, a.Store, ts.admin, &localstore.Mutation{Op: localstore.OpUpdate, Target: ts.bob, Args: localstore.Args{LastName: localstore.Str("X")}})
@@ -335,19 +363,19 @@ func TestStoreBelongsToItsUser(t *testing.T) {
 // TestLoginMFA: a user with MFA needs a valid code after the right password;
 // a code is accepted once; the login answer carries the user's own TOTP
 // secret so they can verify codes offline.
-func TestLoginMFA(t *testing.T) {
+func testLoginMFA(t *testing.T) {
 	ts := newTestServer(t)
 	ts.srv.now = func() time.Time { return testNow }
 	secret, err := otp.NewSecret()
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = ts.store.Update(func(tx *localstore.Tx) error {
+	err = ts.st.Write(context.Background(), func(tx Tx) error {
 		bob, err := tx.User(ts.bob)
 		if err != nil {
 			return err
 		}
-		_, err = tx.Apply(bob, &localstore.Mutation{Op: localstore.OpMFAActivate, Target: ts.bob, Actor: ts.bob,
+		_, err = localstore.ApplyTo(tx, bob, &localstore.Mutation{Op: localstore.OpMFAActivate, Target: ts.bob, Actor: ts.bob,
 			Args: localstore.Args{Secrets: localstore.Secrets{MFASecret: secret}}})
 		return err
 	})
@@ -381,7 +409,7 @@ func TestLoginMFA(t *testing.T) {
 
 // TestResetRevokesTokens: a password reset pushed by an admin ends the
 // user's server tokens.
-func TestResetRevokesTokens(t *testing.T) {
+func testResetRevokesTokens(t *testing.T) {
 	ts := newTestServer(t)
 	a := ts.client(t, "a", "admin")
 	b := ts.client(t, "b", "bob")
@@ -398,7 +426,7 @@ func TestResetRevokesTokens(t *testing.T) {
 
 // TestLockReleasedDuringNetwork: with Engine.Open, the store file is not
 // locked while a push waits for the server, so another command can use it.
-func TestLockReleasedDuringNetwork(t *testing.T) {
+func testLockReleasedDuringNetwork(t *testing.T) {
 	ts := newTestServer(t)
 	a := ts.client(t, "a", "admin")
 	path := a.Store.Path()
@@ -434,9 +462,9 @@ func TestLockReleasedDuringNetwork(t *testing.T) {
 	}
 }
 
-// TestProtocolVersion: a request Without the protocol header is refused
+// TestProtocolVersion: a request without the protocol header is refused
 // with version_not_supported, which the client words as "upgrade".
-func TestProtocolVersion(t *testing.T) {
+func testProtocolVersion(t *testing.T) {
 	ts := newTestServer(t)
 	resp, err := http.Post(ts.http.URL+"/v1/token", "application/json", strings.NewReader(`{}`))
 	if err != nil {
@@ -453,7 +481,7 @@ func TestProtocolVersion(t *testing.T) {
 }
 
 // TestLogoutRevokes: after POST /v1/logout the token is refused.
-func TestLogoutRevokes(t *testing.T) {
+func testLogoutRevokes(t *testing.T) {
 	ts := newTestServer(t)
 	e := ts.client(t, "a", "admin")
 	if err := e.Client.Logout(context.Background()); err != nil {
@@ -468,7 +496,7 @@ func TestLogoutRevokes(t *testing.T) {
 // numbers the server already processed to new changes; they are rejected
 // (kept), never taken for duplicates, and the store's numbering moves past
 // the server's so the change can be queued again.
-func TestRestoredClientStore(t *testing.T) {
+func testRestoredClientStore(t *testing.T) {
 	ts := newTestServer(t)
 	e := ts.client(t, "a", "admin")
 	path := e.Store.Path()
@@ -536,7 +564,7 @@ func TestRestoredClientStore(t *testing.T) {
 // TestRetryTransient: 5xx answers are retried with backoff, and the push
 // goes through once the server answers; a server that keeps failing gives
 // an Unreachable error after the bounded retries, with the queue kept.
-func TestRetryTransient(t *testing.T) {
+func testRetryTransient(t *testing.T) {
 	ts := newTestServer(t)
 	e := ts.client(t, "a", "admin")
 	localChange(t, e.Store, ts.admin, &localstore.Mutation{Op: localstore.OpUpdate, Target: ts.bob, Args: localstore.Args{LastName: localstore.Str("R")}})
@@ -574,7 +602,7 @@ func TestRetryTransient(t *testing.T) {
 // TestPullPagesRenameSwap: two users swap usernames on the server; pulled one
 // change per page, the local view passes through pages where the names
 // collide and ends equal to the server.
-func TestPullPagesRenameSwap(t *testing.T) {
+func testPullPagesRenameSwap(t *testing.T) {
 	ts := newTestServer(t)
 	b := ts.client(t, "b", "admin")
 	a := ts.client(t, "a", "admin")
@@ -616,7 +644,7 @@ func TestPullPagesRenameSwap(t *testing.T) {
 // changed on the server applies the other field, answers a conflict on the
 // changed one only, and a retried push applies nothing twice; the client
 // keeps the mutation trimmed to the conflicting field.
-func TestPartialConflictMergesOnce(t *testing.T) {
+func testPartialConflictMergesOnce(t *testing.T) {
 	ts := newTestServer(t)
 	a := ts.client(t, "a", "admin")
 	b := ts.client(t, "b", "admin")
@@ -651,7 +679,7 @@ func TestPartialConflictMergesOnce(t *testing.T) {
 	if heads[0] != heads[1] {
 		t.Errorf("the retried push changed the server: head %d then %d", heads[0], heads[1])
 	}
-	_ = ts.store.View(func(tx *localstore.Tx) error {
+	_ = ts.st.Read(context.Background(), func(tx Tx) error {
 		u, err := tx.User(ts.bob)
 		if err != nil {
 			t.Fatal(err)
@@ -679,7 +707,7 @@ func TestPartialConflictMergesOnce(t *testing.T) {
 // TestDisabledTokenSaysDisabled: a token revoked by disabling its user is
 // answered "account disabled" while the user stays disabled, and plainly
 // refused once the user is enabled again (the token stays revoked).
-func TestDisabledTokenSaysDisabled(t *testing.T) {
+func testDisabledTokenSaysDisabled(t *testing.T) {
 	ts := newTestServer(t)
 	a := ts.client(t, "a", "admin")
 	bob := ts.client(t, "b", "bob")
@@ -699,5 +727,94 @@ func TestDisabledTokenSaysDisabled(t *testing.T) {
 	_, err = bob.Pull(context.Background())
 	if !errors.As(err, &ae) || ae.Text != account.ErrBadToken.Error() || ae.Kind != account.KindUnauthenticated {
 		t.Fatalf("enabled bob with the revoked token pulls: %v, want the token refused", err)
+	}
+}
+
+// testRejectionMidBatch: one push request of three creates whose second
+// takes a username the server has: the first and third are applied in the
+// request's one transaction, the second is rejected and left no trace.
+func testRejectionMidBatch(t *testing.T) {
+	ts := newTestServer(t)
+	e := ts.client(t, "a", "admin")
+	for _, name := range []string{"carol", "bob2", "dave"} {
+		localChange(t, e.Store, ts.admin, createMutation(name, false))
+	}
+	req := &usersync.PushRequest{StoreID: e.Store.ID()}
+	_ = e.Store.View(func(tx *localstore.Tx) error {
+		return tx.Outbox(0, true, func(m *localstore.Mutation) error {
+			if *m.Args.Username == "bob2" {
+				m.Args.Username = localstore.Str("BOB") // bob's, case aside
+			}
+			sec := m.Args.Secrets
+			req.Mutations = append(req.Mutations, usersync.WireMutation{Mutation: *m, Secrets: &sec})
+			return nil
+		})
+	})
+	before, err := e.Client.Pull(context.Background(), "", 0, "", 1, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := e.Client.Push(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range resp.Results {
+		got = append(got, r.Outcome)
+	}
+	if want := []string{usersync.Applied, usersync.Rejected, usersync.Applied}; !reflect.DeepEqual(got, want) {
+		t.Errorf("outcomes %v, want %v", got, want)
+	}
+	if resp.Head != before.Head+2 || resp.LastSeq != 3 {
+		t.Errorf("head %d (was %d), last seq %d; want 2 new revisions and last seq 3", resp.Head, before.Head, resp.LastSeq)
+	}
+	_ = ts.st.Read(context.Background(), func(tx Tx) error {
+		for _, name := range []string{"carol", "dave"} {
+			if _, err := tx.UserByUsername(name); err != nil {
+				t.Errorf("%s after the push: %v", name, err)
+			}
+		}
+		if u, err := tx.UserByUsername("bob"); err != nil || u.UUID != ts.bob {
+			t.Errorf("bob after the push: %v %v, want the original bob", u, err)
+		}
+		return nil
+	})
+}
+
+// serverTests run against every kind of server store.
+var serverTests = []struct {
+	name string
+	fn   func(*testing.T)
+}{
+	{"RejectionMidBatch", testRejectionMidBatch},
+	{"PushTwice", testPushTwice},
+	{"RejectionReplayed", testRejectionReplayed},
+	{"OutOfOrder", testOutOfOrder},
+	{"SecretsOnlyForSelf", testSecretsOnlyForSelf},
+	{"EngineConverges", testEngineConverges},
+	{"StoreBelongsToItsUser", testStoreBelongsToItsUser},
+	{"LoginMFA", testLoginMFA},
+	{"ResetRevokesTokens", testResetRevokesTokens},
+	{"LockReleasedDuringNetwork", testLockReleasedDuringNetwork},
+	{"ProtocolVersion", testProtocolVersion},
+	{"LogoutRevokes", testLogoutRevokes},
+	{"RestoredClientStore", testRestoredClientStore},
+	{"RetryTransient", testRetryTransient},
+	{"PullPagesRenameSwap", testPullPagesRenameSwap},
+	{"PartialConflictMergesOnce", testPartialConflictMergesOnce},
+	{"DisabledTokenSaysDisabled", testDisabledTokenSaysDisabled},
+}
+
+func TestServerBolt(t *testing.T) {
+	for _, c := range serverTests {
+		t.Run(c.name, c.fn)
+	}
+}
+
+func TestServerPostgres(t *testing.T) {
+	testStoreKind = "postgres"
+	defer func() { testStoreKind = "bolt" }()
+	for _, c := range serverTests {
+		t.Run(c.name, c.fn)
 	}
 }

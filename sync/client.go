@@ -83,9 +83,13 @@ func (c *Client) Push(ctx context.Context, req *PushRequest) (*PushResponse, err
 	return &resp, nil
 }
 
-// Pull asks for the changes after a position.
-func (c *Client) Pull(ctx context.Context, epoch string, after uint64, afterID string, limit int) (*PullResponse, error) {
+// Pull asks for the changes after a position. store names the pulling
+// store ("": none), so the server marks the users only it changed (Own).
+func (c *Client) Pull(ctx context.Context, epoch string, after uint64, afterID string, limit int, store string) (*PullResponse, error) {
 	q := url.Values{}
+	if store != "" {
+		q.Set("store", store)
+	}
 	q.Set("after", strconv.FormatUint(after, 10))
 	if afterID != "" {
 		q.Set("after_id", afterID)

@@ -242,14 +242,16 @@ func (e *Engine) Push(ctx context.Context) (Report, error) {
 
 // Pull asks for the changes after the cursor, page by page, and applies each
 // page with the pending outbox replayed on top, in one transaction. It
-// returns the number of users received. A server whose history does not hold
+// returns the number of users received that another store changed (not
+// this store's own pushed changes coming back). A server whose history does not hold
 // the cursor gives a *HistoryResetError and nothing is merged.
 func (e *Engine) Pull(ctx context.Context) (int, error) {
 	n, moved := 0, 0
 	for {
-		var epoch, cursorID string
+		var epoch, cursorID, storeID string
 		var cursor uint64
 		if err := e.view(func(tx *localstore.Tx) error {
+			storeID = tx.StoreID()
 			epoch = string(tx.GetMeta(metaEpochSeen))
 			cursor = metaUint(tx, metaCursor)
 			cursorID = string(tx.GetMeta(metaCursorID))
@@ -257,7 +259,7 @@ func (e *Engine) Pull(ctx context.Context) (int, error) {
 		}); err != nil {
 			return n, err
 		}
-		resp, err := e.Client.Pull(ctx, epoch, cursor, cursorID, e.Page)
+		resp, err := e.Client.Pull(ctx, epoch, cursor, cursorID, e.Page, storeID)
 		if err != nil {
 			return n, err
 		}
@@ -298,7 +300,11 @@ func (e *Engine) Pull(ctx context.Context) (int, error) {
 		if err != nil {
 			return n, err
 		}
-		n += len(resp.Users)
+		for _, u := range resp.Users {
+			if !u.Own {
+				n++
+			}
+		}
 		e.progress("pull", int(resp.Cursor), int(resp.Head))
 		if !resp.More {
 			return n, e.update(finishFullPull)

@@ -50,8 +50,9 @@
 // "history_reset" and applies nothing. The server keeps, per store, the last
 // sequence number it processed; if that is below After, some of the client's
 // mutations were lost (409 "out_of_order", nothing applied). Then each
-// mutation, in order, in its own transaction that also records the new last
-// sequence number:
+// mutation, in order, in the one transaction of the request, which also
+// records the new last sequence number (a failure applies none of them; the
+// client retries the batch):
 //
 //   - Seq ≤ last: "duplicate" (or the rejection or conflict stored the first
 //     time, so a lost answer never turns a rejection into a silent drop);
@@ -71,7 +72,7 @@
 //     denied, a disabled actor); success is "applied": the server bumps its
 //     revision, sets the user's Version to it and records the change.
 //
-// GET /v1/pull?after=REV&after_id=ID&limit=N → 200 PullResponse: the users
+// GET /v1/pull?after=REV&after_id=ID&limit=N&store=ID → 200 PullResponse: the users
 // changed after revision REV (at most N change records scanned, default 500,
 // at most 1000), each as its current server state with Version = the revision
 // of its last change; Cursor/CursorID are the position to ask from next, Head
@@ -79,7 +80,8 @@
 // user receives every user; another user only themself. Secrets travel only
 // in the authenticated user's own record: their password hash and TOTP
 // secret, so they can log in and verify codes offline; a store never holds
-// another user's secrets.
+// another user's secrets. STORE names the pulling store: a user whose every
+// change in the page that store pushed itself comes with "own": true.
 //
 // # Conflicts
 //
@@ -232,6 +234,11 @@ type UserSecrets struct {
 type WireUser struct {
 	account.User
 	Secrets *UserSecrets `json:"secrets,omitempty"`
+	// Own: every change of this user in this page of a pull was pushed by
+	// the pulling store (the pull's store parameter). The client still
+	// takes the record (its server version) but does not count it as
+	// news.
+	Own bool `json:"own,omitempty"`
 }
 
 // PullResponse answers GET /v1/pull.

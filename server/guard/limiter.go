@@ -1,6 +1,8 @@
 package guard
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	gosync "sync"
@@ -98,10 +100,14 @@ func (e *Limited) Error() string {
 	return fmt.Sprintf("too many failed logins (%s): retry in %s", e.Rule, e.Retry.Round(time.Second))
 }
 
-// keys returns the limiter keys of an attempt and the rule of each. user
-// must already be normalised and bounded (the caller refused huge names).
+// keys returns the limiter keys of an attempt and the rule of each. The
+// username (normalised by the caller) enters as its SHA-256, so every key is
+// short, printable and holds no byte a store might refuse (PostgreSQL text
+// cannot hold NUL); addr is an IP address.
 func keys(user, addr string) ([]string, []Rule, []string) {
-	return []string{"ua\x00" + user + "\x00" + addr, "u\x00" + user, "a\x00" + addr},
+	sum := sha256.Sum256([]byte(user))
+	u := hex.EncodeToString(sum[:16])
+	return []string{"ua:" + u + ":" + addr, "u:" + u, "a:" + addr},
 		[]Rule{PerUserAddress, PerUser, PerAddress},
 		[]string{"user+address", "user", "address"}
 }
