@@ -88,8 +88,8 @@ func OpenBolt(db *localstore.Store) (Store, error) {
 	return s, nil
 }
 
-func (s *boltStore) Epoch() string                  { return s.epoch }
-func (s *boltStore) Now() time.Time                 { return s.db.Now() }
+func (s *boltStore) Epoch() string  { return s.epoch }
+func (s *boltStore) Now() time.Time { return s.db.Now() }
 func (s *boltStore) Ping(ctx context.Context) error {
 	// A read transaction fails on a closed or broken file.
 	return s.db.View(func(*localstore.Tx) error { return nil })
