@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	gosync "sync"
 	"testing"
@@ -336,4 +337,60 @@ func testOperatorRoutes(t *testing.T) {
 	if !strings.Contains(body, "airt_store_errors_total 1") {
 		t.Errorf("/metrics: the store error is not counted")
 	}
+}
+
+// BackupRoute: GET /v1/backup gives a super user the whole bbolt store (its
+// length announced), refuses anyone else, and says to use the database's
+// tools on PostgreSQL.
+func testBackupRoute(t *testing.T) {
+	ts := newTestServer(t)
+	get := func(user string) (*http.Response, []byte) {
+		req, _ := http.NewRequest("GET", ts.http.URL+"/v1/backup", nil)
+		req.Header.Set(usersync.HeaderProtocol, usersync.ProtocolVersion)
+		req.Header.Set("Authorization", "Bearer "+loginToken(t, ts, user))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, b
+	}
+	if resp, _ := get("bob"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("bob: %d, want 403", resp.StatusCode)
+	}
+	resp, body := get("admin")
+	if testStoreKind != "bolt" {
+		if resp.StatusCode != http.StatusNotImplemented {
+			t.Errorf("backup of a PostgreSQL server: %d, want 501", resp.StatusCode)
+		}
+		return
+	}
+	if resp.StatusCode != 200 || resp.ContentLength != int64(len(body)) || resp.Header.Get("Airt-Epoch") != ts.srv.Epoch() {
+		t.Fatalf("backup: %d, %d bytes of %d, epoch %q", resp.StatusCode, len(body), resp.ContentLength, resp.Header.Get("Airt-Epoch"))
+	}
+	// The copy is a store file with the server's users.
+	path := t.TempDir() + "/copy.db"
+	if err := os.WriteFile(path, body, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := localstore.Open(path, localstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.View(func(tx *localstore.Tx) error {
+		_, err := tx.User(ts.bob)
+		return err
+	})
+	if err != nil {
+		t.Errorf("bob in the copy: %v", err)
+	}
+}
+
+func init() {
+	serverTests = append(serverTests, struct {
+		name string
+		fn   func(*testing.T)
+	}{"BackupRoute", testBackupRoute})
 }
