@@ -30,12 +30,19 @@ const frozenNow = "2024-01-02T03:04:05Z"
 
 func TestMain(m *testing.M) {
 	// Cheap password hashing: the scripts run airt hundreds of times, and
-	// production argon2id made up most of the suite's time.
-	account.UseTestArgon2()
+	// production argon2id made up most of the suite's time. The abuse
+	// tests (server_abuse_test.go) start servers hashing at production
+	// cost: AIRT_TEST_PRODUCTION_ARGON2 in their environment.
+	if os.Getenv("AIRT_TEST_PRODUCTION_ARGON2") == "" {
+		account.UseTestArgon2()
+	}
 	testscript.Main(stopPostgresAfter{m}, map[string]func(){
 		"airt": func() {
 			commands.TestHooks = true
-			account.UseTestArgon2()
+			// The abuse tests measure a server hashing at production cost.
+			if os.Getenv("AIRT_TEST_PRODUCTION_ARGON2") == "" {
+				account.UseTestArgon2()
+			}
 			os.Exit(commands.Run(os.Args[1:], commands.OSEnv()))
 		},
 	})

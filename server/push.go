@@ -251,7 +251,7 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request) {
 			}
 			res, err := s.pushOne(tx, actor.UUID, req.StoreID, &m)
 			if err != nil {
-				annotate(w, "stopped_at=%d", m.Seq)
+				annotate(w, "stopped_at", m.Seq)
 				return err
 			}
 			counts[res.Outcome]++
@@ -277,8 +277,11 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	annotate(w, "store=%s applied=%d duplicate=%d rejected=%d conflict=%d", short(req.StoreID),
-		counts[usersync.Applied], counts[usersync.Duplicate], counts[usersync.Rejected], counts[usersync.Conflict])
+	annotate(w, "store", short(req.StoreID), "applied", counts[usersync.Applied], "duplicate", counts[usersync.Duplicate],
+		"rejected", counts[usersync.Rejected], "conflict", counts[usersync.Conflict])
+	for outcome, n := range counts {
+		s.metrics.PushOutcome(outcome, n)
+	}
 	writeJSON(w, http.StatusOK, resp)
 }
 

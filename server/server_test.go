@@ -39,7 +39,7 @@ func TestMain(m *testing.M) {
 // or "postgres" (a database migrated from the bbolt store).
 var testStoreKind = "bolt"
 
-func openTestStore(t *testing.T, db *localstore.Store) Store {
+func openTestStore(t testing.TB, db *localstore.Store) Store {
 	t.Helper()
 	if testStoreKind == "bolt" {
 		st, err := OpenBolt(db)
@@ -69,7 +69,7 @@ type testServer struct {
 	admin, bob string // uuids
 }
 
-func newTestServer(t *testing.T) *testServer {
+func newTestServer(t testing.TB) *testServer {
 	t.Helper()
 	ts := &testServer{store: newTestStore(t, "server")}
 	err := ts.store.Update(func(tx *localstore.Tx) error {

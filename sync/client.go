@@ -238,6 +238,11 @@ func (c *Client) once(ctx context.Context, method, path string, body []byte, out
 		}
 		return nil
 	}
+	return c.answerError(path, resp, data)
+}
+
+// answerError turns a non-200 answer to path, with body data, into an error.
+func (c *Client) answerError(path string, resp *http.Response, data []byte) error {
 	var eb ErrorBody
 	if json.Unmarshal(data, &eb) != nil || eb.Error == "" {
 		eb.Error = strings.TrimSpace(string(data))
