@@ -31,19 +31,34 @@ const frozenNow = "2024-01-02T03:04:05Z"
 
 func TestMain(m *testing.M) {
 	// Cheap password hashing: the scripts run airt hundreds of times, and
-	// production argon2id made up most of the suite's time.
-	account.UseTestArgon2()
-	testscript.Main(m, map[string]func(){
+	// production argon2id made up most of the suite's time. The abuse
+	// tests (server_abuse_test.go) start servers hashing at production
+	// cost: AIRT_TEST_PRODUCTION_ARGON2 in their environment.
+	if os.Getenv("AIRT_TEST_PRODUCTION_ARGON2") == "" {
+		account.UseTestArgon2()
+	}
+	testscript.Main(stopPostgresAfter{m}, map[string]func(){
 		"airt": func() {
 			commands.TestHooks = true
-			account.UseTestArgon2()
+			// The abuse tests measure a server hashing at production cost.
+			if os.Getenv("AIRT_TEST_PRODUCTION_ARGON2") == "" {
+				account.UseTestArgon2()
+			}
 			os.Exit(commands.Run(os.Args[1:], commands.OSEnv()))
 		},
 	})
 }
 
+// stopPostgresAfter stops the PostgreSQL cluster the tests started, if any,
+// once they have run (testscript.Main exits the process itself).
+type stopPostgresAfter struct{ *testing.M }
+
+func (m stopPostgresAfter) Run() int {
+	defer pgtest.Stop()
+	return m.M.Run()
+}
+
 func TestScripts(t *testing.T) {
-	t.Cleanup(pgtest.Stop)
 	testscript.Run(t, scriptParams("testdata/script"))
 }
 
@@ -61,7 +76,6 @@ func TestScriptsPostgres(t *testing.T) {
 		}
 		t.Skipf("PostgreSQL not available (set %s=postgres://… or install postgresql)", pgtest.URLEnv)
 	}
-	t.Cleanup(pgtest.Stop)
 	p := scriptParams("")
 	for _, name := range postgresScripts {
 		p.Files = append(p.Files, filepath.Join("testdata/script", name+".txtar"))
@@ -120,6 +134,9 @@ func scriptParams(dir string) testscript.Params {
 			// bulk import/export
 			"outbox":   cmdOutbox,
 			"bigfield": cmdBigField,
+			// store fixtures (fixtures_test.go)
+			"mkstore":   cmdMkStore,
+			"storedump": cmdStoreDump,
 			// PostgreSQL server store (server_postgres.txtar)
 			"pgdb": cmdPGDB,
 		},
@@ -286,15 +303,19 @@ func cmdHoldLock(ts *testscript.TestScript, neg bool, args []string) {
 
 // ---- bulk (import/export) test commands ----
 
-// cmdOutbox: outbox STORE prints the store's queued mutations, one per
-// line: "seq op target actor" (actor "-" when none), then "N queued".
-// Import tests use it to show what was queued, and that a re-run queued
-// nothing.
+// cmdOutbox: outbox [STORE] prints the store's queued mutations (default:
+// the script's store, as a bare airt uses), one per line: "seq op target
+// actor" (actor "-" when none), then "N queued". Scripts use it to show what
+// was queued, and that a failed command or a re-run queued nothing.
 func cmdOutbox(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) != 1 {
-		ts.Fatalf("usage: outbox STORE")
+	if len(args) > 1 {
+		ts.Fatalf("usage: outbox [STORE]")
 	}
-	s, err := localstore.Open(ts.MkAbs(args[0]), localstore.Options{LockTimeout: time.Second})
+	path := scriptStorePath(ts)
+	if len(args) == 1 {
+		path = ts.MkAbs(args[0])
+	}
+	s, err := localstore.Open(path, localstore.Options{LockTimeout: time.Second})
 	ts.Check(err)
 	defer s.Close()
 	n := 0

@@ -57,10 +57,18 @@ func (s *Server) handleOnline(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, err)
 			return
 		}
-		// Hashed before the write transaction: hashing must not hold the
-		// store's lock.
-		var err error
-		if hash, err = account.HashPassword(req.NewPassword); err != nil {
+		// Hashed before the write transaction (hashing must not hold the
+		// store's lock) and under the hashing gate, like a login's check: a
+		// reset needs no token, so a flood of them must not hash at will.
+		release, err := s.gate.Acquire(r.Context())
+		if err != nil {
+			s.fail(w, &httpError{status: http.StatusServiceUnavailable, code: usersync.CodeBusy, retryAfter: 1,
+				text: "the server is busy: try again in a moment"})
+			return
+		}
+		hash, err = account.HashPassword(req.NewPassword)
+		release()
+		if err != nil {
 			s.fail(w, err)
 			return
 		}

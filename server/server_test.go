@@ -17,53 +17,22 @@ import (
 	usersync "github.com/airt/airt/sync"
 
 	"github.com/airt/airt/account"
+	"github.com/airt/airt/internal/storetest"
 	"github.com/airt/airt/localstore"
 	"github.com/airt/airt/otp"
 )
 
-var testNow = time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
-
-// cheapHash is a real argon2id hash of "pw", made with the test parameters
-// (TestMain), so verifying it costs microseconds.
-var cheapHash string
+// The helpers shared with the sync tests (internal/storetest).
+var (
+	testNow        = storetest.Now
+	newTestStore   = storetest.Open
+	createMutation = storetest.CreateMutation
+)
 
 func TestMain(m *testing.M) {
-	// Cheap password hashing for the test binary only: every login here
-	// verifies a hash, and the server's dummy hash for unknown users is made
-	// once per process.
-	account.UseTestArgon2()
-	h, err := account.HashPassword("pw")
-	if err != nil {
-		panic(err)
-	}
-	cheapHash = h
-	code := m.Run()
+	code := storetest.Run(m)
 	pgtest.Stop()
 	os.Exit(code)
-}
-
-func newTestStore(t testing.TB, name string) *localstore.Store {
-	t.Helper()
-	key := make([]byte, 32)
-	copy(key, name)
-	s, err := localstore.Open(filepath.Join(t.TempDir(), name+".db"), localstore.Options{
-		Now: func() time.Time { return testNow },
-		Key: func(string, bool) ([]byte, error) { return key, nil },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
-
-func createMutation(username string, super bool) *localstore.Mutation {
-	return &localstore.Mutation{Op: localstore.OpCreate, Target: localstore.NewUUID(), Args: localstore.Args{
-		Username: localstore.Str(username), Email: localstore.Str(username + "@example.com"),
-		FirstName: localstore.Str("First"), LastName: localstore.Str("Last"),
-		SubscriptionType: localstore.Str("small"), SuperUser: localstore.Bool(super),
-		Secrets: localstore.Secrets{PasswordHash: cheapHash},
-	}}
 }
 
 // testStoreKind is the kind of server store newTestServer makes: "bolt",
@@ -414,7 +383,7 @@ func testResetRevokesTokens(t *testing.T) {
 	a := ts.client(t, "a", "admin")
 	b := ts.client(t, "b", "bob")
 	localChange(t, a.Store, ts.admin, &localstore.Mutation{Op: localstore.OpPasswordReset, Target: ts.bob,
-		Args: localstore.Args{Secrets: localstore.Secrets{PasswordHash: cheapHash}}})
+		Args: localstore.Args{Secrets: localstore.Secrets{PasswordHash: storetest.PasswordHash()}}})
 	if r, err := a.Sync(context.Background()); err != nil || r.Applied != 1 {
 		t.Fatalf("admin sync: %+v %v", r, err)
 	}
@@ -781,12 +750,61 @@ func testRejectionMidBatch(t *testing.T) {
 	})
 }
 
+// testPushTakesOwnChanges: a store that had pulled everything pushes three
+// creates; the push answer brings their server records and moves the
+// cursor to the server's head, so the pull after it receives nothing, and
+// a second store's change is pulled as usual.
+func testPushTakesOwnChanges(t *testing.T) {
+	ts := newTestServer(t)
+	a := ts.client(t, "a", "admin")
+	b := ts.client(t, "b", "admin")
+	for _, name := range []string{"carol", "dave", "erin"} {
+		localChange(t, a.Store, ts.admin, createMutation(name, false))
+	}
+	ctx := context.Background()
+	if r, err := a.Push(ctx); err != nil || r.Applied != 3 {
+		t.Fatalf("push: %+v %v", r, err)
+	}
+	status := func(e *usersync.Engine) (st *usersync.Status) {
+		_ = e.Store.View(func(tx *localstore.Tx) (err error) {
+			st, err = usersync.ReadStatus(tx)
+			return err
+		})
+		return st
+	}
+	if st := status(a); st.Cursor != st.Head || st.Head == 0 {
+		t.Errorf("after the push: cursor %d, server revision %d; want the cursor at the head", st.Cursor, st.Head)
+	}
+	_ = a.Store.View(func(tx *localstore.Tx) error {
+		u, err := tx.UserByUsername("dave")
+		if err != nil || u.Version == 0 {
+			t.Errorf("dave after the push: %+v %v, want the server's version", u, err)
+		}
+		return nil
+	})
+	if n, err := a.Pull(ctx); err != nil || n != 0 {
+		t.Errorf("pull after the push: %d %v, want nothing", n, err)
+	}
+	localChange(t, b.Store, ts.admin, &localstore.Mutation{Op: localstore.OpUpdate, Target: ts.bob, Args: localstore.Args{LastName: localstore.Str("B")}})
+	before := status(b).Cursor
+	if _, err := b.Push(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := status(b); st.Cursor != before {
+		t.Errorf("b had not pulled a's changes, yet its push moved its cursor from %d to %d", before, st.Cursor)
+	}
+	if n, err := a.Pull(ctx); err != nil || n != 1 {
+		t.Errorf("a pulls b's change: %d %v, want 1", n, err)
+	}
+}
+
 // serverTests run against every kind of server store.
 var serverTests = []struct {
 	name string
 	fn   func(*testing.T)
 }{
 	{"RejectionMidBatch", testRejectionMidBatch},
+	{"PushTakesOwnChanges", testPushTakesOwnChanges},
 	{"PushTwice", testPushTwice},
 	{"RejectionReplayed", testRejectionReplayed},
 	{"OutOfOrder", testOutOfOrder},
