@@ -209,16 +209,6 @@ func (s *Server) verifyTOTP(tx Tx, u *account.User, code string, now time.Time) 
 	return 0, account.ErrInvalidOTP
 }
 
-// putOTPAttempts stores u's TOTP failure state (as localstore's
-// Tx.PutOTPAttempts does for a local store) and updates u to match.
-func putOTPAttempts(tx Tx, u *account.User, a otp.Attempts) error {
-	old := *u
-	m := *u.MFA
-	m.Failures, m.LockedUntil = a.Failures, a.LockedUntil
-	u.MFA = &m
-	return tx.PutUser(&old, u)
-}
-
 func (s *Server) mfaSecret(tx Tx, u *account.User) (string, error) {
 	key, err := tx.Key()
 	if err != nil {
