@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -30,12 +31,19 @@ const frozenNow = "2024-01-02T03:04:05Z"
 
 func TestMain(m *testing.M) {
 	// Cheap password hashing: the scripts run airt hundreds of times, and
-	// production argon2id made up most of the suite's time.
-	account.UseTestArgon2()
+	// production argon2id made up most of the suite's time. The abuse
+	// tests (server_abuse_test.go) start servers hashing at production
+	// cost: AIRT_TEST_PRODUCTION_ARGON2 in their environment.
+	if os.Getenv("AIRT_TEST_PRODUCTION_ARGON2") == "" {
+		account.UseTestArgon2()
+	}
 	testscript.Main(stopPostgresAfter{m}, map[string]func(){
 		"airt": func() {
 			commands.TestHooks = true
-			account.UseTestArgon2()
+			// The abuse tests measure a server hashing at production cost.
+			if os.Getenv("AIRT_TEST_PRODUCTION_ARGON2") == "" {
+				account.UseTestArgon2()
+			}
 			os.Exit(commands.Run(os.Args[1:], commands.OSEnv()))
 		},
 	})
@@ -124,7 +132,11 @@ func scriptParams(dir string) testscript.Params {
 			"interact": cmdInteract,
 			"smscode":  cmdSMSCode,
 			// bulk import/export
-			"outbox": cmdOutbox,
+			"outbox":   cmdOutbox,
+			"bigfield": cmdBigField,
+			// store fixtures (fixtures_test.go)
+			"mkstore":   cmdMkStore,
+			"storedump": cmdStoreDump,
 			// PostgreSQL server store (server_postgres.txtar)
 			"pgdb": cmdPGDB,
 		},
@@ -195,6 +207,23 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
 	}
+}
+
+// cmdBigField: bigfield OUT HEAD SIZE TAIL writes OUT as the file HEAD
+// without its final newline (txtar adds one), SIZE bytes of 'x', then the
+// file TAIL: an import file with one huge field.
+func cmdBigField(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 4 {
+		ts.Fatalf("usage: bigfield OUT HEAD SIZE TAIL")
+	}
+	size, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	head, err := os.ReadFile(ts.MkAbs(args[1]))
+	ts.Check(err)
+	tail, err := os.ReadFile(ts.MkAbs(args[3]))
+	ts.Check(err)
+	out := append(bytes.TrimSuffix(head, []byte("\n")), strings.Repeat("x", size)...)
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), append(out, tail...), 0o600))
 }
 
 // systemKeyringAvailable reports whether a Secret Service answers here (CI
@@ -274,15 +303,19 @@ func cmdHoldLock(ts *testscript.TestScript, neg bool, args []string) {
 
 // ---- bulk (import/export) test commands ----
 
-// cmdOutbox: outbox STORE prints the store's queued mutations, one per
-// line: "seq op target actor" (actor "-" when none), then "N queued".
-// Import tests use it to show what was queued, and that a re-run queued
-// nothing.
+// cmdOutbox: outbox [STORE] prints the store's queued mutations (default:
+// the script's store, as a bare airt uses), one per line: "seq op target
+// actor" (actor "-" when none), then "N queued". Scripts use it to show what
+// was queued, and that a failed command or a re-run queued nothing.
 func cmdOutbox(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) != 1 {
-		ts.Fatalf("usage: outbox STORE")
+	if len(args) > 1 {
+		ts.Fatalf("usage: outbox [STORE]")
 	}
-	s, err := localstore.Open(ts.MkAbs(args[0]), localstore.Options{LockTimeout: time.Second})
+	path := scriptStorePath(ts)
+	if len(args) == 1 {
+		path = ts.MkAbs(args[0])
+	}
+	s, err := localstore.Open(path, localstore.Options{LockTimeout: time.Second})
 	ts.Check(err)
 	defer s.Close()
 	n := 0

@@ -17,60 +17,29 @@ import (
 	usersync "github.com/airt/airt/sync"
 
 	"github.com/airt/airt/account"
+	"github.com/airt/airt/internal/storetest"
 	"github.com/airt/airt/localstore"
 	"github.com/airt/airt/otp"
 )
 
-var testNow = time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
-
-// cheapHash is a real argon2id hash of "pw", made with the test parameters
-// (TestMain), so verifying it costs microseconds.
-var cheapHash string
+// The helpers shared with the sync tests (internal/storetest).
+var (
+	testNow        = storetest.Now
+	newTestStore   = storetest.Open
+	createMutation = storetest.CreateMutation
+)
 
 func TestMain(m *testing.M) {
-	// Cheap password hashing for the test binary only: every login here
-	// verifies a hash, and the server's dummy hash for unknown users is made
-	// once per process.
-	account.UseTestArgon2()
-	h, err := account.HashPassword("pw")
-	if err != nil {
-		panic(err)
-	}
-	cheapHash = h
-	code := m.Run()
+	code := storetest.Run(m)
 	pgtest.Stop()
 	os.Exit(code)
-}
-
-func newTestStore(t *testing.T, name string) *localstore.Store {
-	t.Helper()
-	key := make([]byte, 32)
-	copy(key, name)
-	s, err := localstore.Open(filepath.Join(t.TempDir(), name+".db"), localstore.Options{
-		Now: func() time.Time { return testNow },
-		Key: func(string, bool) ([]byte, error) { return key, nil },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
-
-func createMutation(username string, super bool) *localstore.Mutation {
-	return &localstore.Mutation{Op: localstore.OpCreate, Target: localstore.NewUUID(), Args: localstore.Args{
-		Username: localstore.Str(username), Email: localstore.Str(username + "@example.com"),
-		FirstName: localstore.Str("First"), LastName: localstore.Str("Last"),
-		SubscriptionType: localstore.Str("small"), SuperUser: localstore.Bool(super),
-		Secrets: localstore.Secrets{PasswordHash: cheapHash},
-	}}
 }
 
 // testStoreKind is the kind of server store newTestServer makes: "bolt",
 // or "postgres" (a database migrated from the bbolt store).
 var testStoreKind = "bolt"
 
-func openTestStore(t *testing.T, db *localstore.Store) Store {
+func openTestStore(t testing.TB, db *localstore.Store) Store {
 	t.Helper()
 	if testStoreKind == "bolt" {
 		st, err := OpenBolt(db)
@@ -100,7 +69,7 @@ type testServer struct {
 	admin, bob string // uuids
 }
 
-func newTestServer(t *testing.T) *testServer {
+func newTestServer(t testing.TB) *testServer {
 	t.Helper()
 	ts := &testServer{store: newTestStore(t, "server")}
 	err := ts.store.Update(func(tx *localstore.Tx) error {
@@ -414,7 +383,7 @@ func testResetRevokesTokens(t *testing.T) {
 	a := ts.client(t, "a", "admin")
 	b := ts.client(t, "b", "bob")
 	localChange(t, a.Store, ts.admin, &localstore.Mutation{Op: localstore.OpPasswordReset, Target: ts.bob,
-		Args: localstore.Args{Secrets: localstore.Secrets{PasswordHash: cheapHash}}})
+		Args: localstore.Args{Secrets: localstore.Secrets{PasswordHash: storetest.PasswordHash()}}})
 	if r, err := a.Sync(context.Background()); err != nil || r.Applied != 1 {
 		t.Fatalf("admin sync: %+v %v", r, err)
 	}

@@ -20,15 +20,20 @@
 // revoked, or credentials refused: code "unauthenticated"; a one-time code
 // missing or wrong at login: code "otp"), 403
 // (code "account_disabled": the token's user is disabled, also when the
-// token was revoked by that disable; "forbidden": another refusal), 409 (code "history_reset" or "out_of_order"), 429 (too
-// many failed logins; Retry-After gives the seconds to wait) or 5xx.
+// token was revoked by that disable; "forbidden": another refusal), 409 (code "history_reset" or "out_of_order"), 413 (a
+// body over the route's bound), 429 (too many failed logins or one-time codes;
+// Retry-After gives the seconds to wait), 503 (code "busy": every
+// password-hashing slot is taken; Retry-After: 1, the client retries) or 5xx.
 //
 // POST /v1/token, body LoginRequest {"username","password","otp"} → 200
 // LoginResponse {"token","expires","user","epoch"}. The token is 256 random bits,
 // kept on the server only as its SHA-256, bound to the user's uuid, expiring
 // (localstore.SessionLifetime) and revoked when the user is disabled or resets
-// the password. Five failed logins per username and client address within five
-// minutes answer 429 until the window has passed. The password is checked
+// the password. Every attempt is counted before it is checked (package
+// server/guard: 5 per username and client address, 10 per username, 50 per
+// client address, in 5 minutes; a success is taken back), and past a limit
+// the answer is 429 until the window has passed; 5 wrong TOTP codes lock the
+// user's codes for 5 minutes (otp.Attempts). The password is checked
 // before anything about MFA is said, so the answer never tells whether an
 // account exists or has MFA.
 //
@@ -147,6 +152,7 @@ const (
 	CodeHistoryReset    = "history_reset"
 	CodeOutOfOrder      = "out_of_order"
 	CodeRateLimited     = "rate_limited"
+	CodeBusy            = "busy" // every password-hashing slot taken (503, Retry-After)
 	CodeInvalid         = "invalid"
 	CodeInternal        = "internal"
 )
