@@ -96,7 +96,7 @@ func TestPostgresTwoProcesses(t *testing.T) {
 			sc := bufio.NewScanner(stderr)
 			once := gosync.Once{}
 			for sc.Scan() {
-				if strings.Contains(sc.Text(), "method=POST path=/v1/push status=200") {
+				if strings.Contains(sc.Text(), "path=/v1/push status=200") {
 					once.Do(func() { close(pushed) })
 				}
 			}
