@@ -30,19 +30,34 @@ const frozenNow = "2024-01-02T03:04:05Z"
 
 func TestMain(m *testing.M) {
 	// Cheap password hashing: the scripts run airt hundreds of times, and
-	// production argon2id made up most of the suite's time.
-	account.UseTestArgon2()
-	testscript.Main(m, map[string]func(){
+	// production argon2id made up most of the suite's time. The abuse
+	// tests (server_abuse_test.go) start servers hashing at production
+	// cost: AIRT_TEST_PRODUCTION_ARGON2 in their environment.
+	if os.Getenv("AIRT_TEST_PRODUCTION_ARGON2") == "" {
+		account.UseTestArgon2()
+	}
+	testscript.Main(stopPostgresAfter{m}, map[string]func(){
 		"airt": func() {
 			commands.TestHooks = true
-			account.UseTestArgon2()
+			// The abuse tests measure a server hashing at production cost.
+			if os.Getenv("AIRT_TEST_PRODUCTION_ARGON2") == "" {
+				account.UseTestArgon2()
+			}
 			os.Exit(commands.Run(os.Args[1:], commands.OSEnv()))
 		},
 	})
 }
 
+// stopPostgresAfter stops the PostgreSQL cluster the tests started, if any,
+// once they have run (testscript.Main exits the process itself).
+type stopPostgresAfter struct{ *testing.M }
+
+func (m stopPostgresAfter) Run() int {
+	defer pgtest.Stop()
+	return m.M.Run()
+}
+
 func TestScripts(t *testing.T) {
-	t.Cleanup(pgtest.Stop)
 	testscript.Run(t, scriptParams("testdata/script"))
 }
 
@@ -60,7 +75,6 @@ func TestScriptsPostgres(t *testing.T) {
 		}
 		t.Skipf("PostgreSQL not available (set %s=postgres://… or install postgresql)", pgtest.URLEnv)
 	}
-	t.Cleanup(pgtest.Stop)
 	p := scriptParams("")
 	for _, name := range postgresScripts {
 		p.Files = append(p.Files, filepath.Join("testdata/script", name+".txtar"))

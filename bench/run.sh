@@ -22,7 +22,9 @@ CREATES=${CREATES:-1000}
 MEM_ROWS=${MEM_ROWS:-1000000}
 mkdir -p "$OUT"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/airt-bench.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+PGSTOP=()
+# The PostgreSQL cluster of the scale section (if started) stops with the script.
+trap '[ ${#PGSTOP[@]} -gt 0 ] && "${PGSTOP[@]}" >/dev/null 2>&1; rm -rf "$WORK"' EXIT
 # Keep Go's caches where they are before HOME moves.
 export GOPATH GOMODCACHE GOCACHE
 GOPATH=$(go env GOPATH) GOMODCACHE=$(go env GOMODCACHE) GOCACHE=$(go env GOCACHE)
@@ -343,7 +345,6 @@ section_scale() {
 	done
 	kill "${pids[@]}" 2>/dev/null || true
 	wait "${pids[@]}" 2>/dev/null || true
-	[ -n "${PGSTOP:-}" ] && "${PGSTOP[@]}" >/dev/null 2>&1 || true
 }
 
 sections=("$@")

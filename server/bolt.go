@@ -7,21 +7,23 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/localstore"
+	"github.com/airt/airt/server/guard"
 	usersync "github.com/airt/airt/sync"
 )
 
 // boltStore is a Store in a bbolt file of the localstore format, which the
 // server keeps open (and so locked) while it runs: one process. Its login
-// limits live in that process's memory, the one place every request of
-// this store passes through.
+// attempt counts live in the file (guard.BoltStore), so a restart keeps
+// them.
 type boltStore struct {
 	db    *localstore.Store
 	epoch string
-	*memLimits
+	guard.BoltStore
 }
 
 // OpenBolt prepares db to be served: on first use it creates the server's
@@ -31,7 +33,7 @@ type boltStore struct {
 // served (its outbox) and empties that outbox. One Update. The caller keeps
 // db and closes it.
 func OpenBolt(db *localstore.Store) (Store, error) {
-	s := &boltStore{db: db, memLimits: newMemLimits()}
+	s := &boltStore{db: db, BoltStore: guard.BoltStore{Store: db}}
 	err := db.Update(func(ltx *localstore.Tx) error {
 		tx := &boltTx{Tx: ltx}
 		for _, name := range [][]byte{bucketChanges, bucketHistory, bucketDevices, bucketOutcomes} {
@@ -86,9 +88,18 @@ func OpenBolt(db *localstore.Store) (Store, error) {
 	return s, nil
 }
 
-func (s *boltStore) Epoch() string                  { return s.epoch }
-func (s *boltStore) Now() time.Time                 { return s.db.Now() }
-func (s *boltStore) Ping(ctx context.Context) error { return nil }
+func (s *boltStore) Epoch() string  { return s.epoch }
+func (s *boltStore) Now() time.Time { return s.db.Now() }
+func (s *boltStore) Ping(ctx context.Context) error {
+	// A read transaction fails on a closed or broken file.
+	return s.db.View(func(*localstore.Tx) error { return nil })
+}
+
+// WriteBackup writes a consistent copy of the store file to w (see
+// localstore.Store.WriteBackup).
+func (s *boltStore) WriteBackup(w io.Writer, size func(int64)) (int64, error) {
+	return s.db.WriteBackup(w, size)
+}
 
 // Close does nothing: the caller opened the file and closes it.
 func (s *boltStore) Close() error { return nil }

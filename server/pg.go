@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/otp"
+	"github.com/airt/airt/server/guard"
 )
 
 // PostgresOptions configure OpenPostgres.
@@ -38,9 +38,6 @@ type PostgresStore struct {
 	epoch string
 	// sealed: the database has a key check (it was migrated with a key).
 	sealed bool
-	// prunes counts failed logins recorded, to sweep expired ones now and
-	// then.
-	prunes atomic.Uint64
 }
 
 // pgSchemaLock is the advisory lock key under which a process creates or
@@ -243,32 +240,71 @@ func (s *PostgresStore) run(ctx context.Context, opts pgx.TxOptions, write bool,
 	return nil
 }
 
-// Login limits: rows of airt_login_failures, shared by every process.
+// Login attempts (guard.Store): rows (key, at) of airt_login_failures, one
+// per counted attempt, shared by every process.
 
-func (s *PostgresStore) LoginFailures(ctx context.Context, key string, since time.Time) ([]time.Time, error) {
-	rows, err := s.pool.Query(ctx, `SELECT at FROM airt_login_failures WHERE key = $1 AND at > $2 ORDER BY at`, key, since)
+// pgAttemptsLock is the advisory lock key that serialises the counting of
+// login attempts across processes: a burst spread over several processes
+// still gets exactly the limit.
+const pgAttemptsLock = 0x61697274_6c6f67 // "airt" "log"
+
+// UpdateAttempts implements guard.Store in one transaction under
+// pgAttemptsLock.
+func (s *PostgresStore) UpdateAttempts(keys []string, fn func([]*guard.Record) error) error {
+	ctx := context.Background()
+	tx, err := s.pool.Begin(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("read failed logins: %w", err)
+		return fmt.Errorf("count a login attempt: %w", err)
 	}
-	defer rows.Close()
-	return pgx.CollectRows(rows, pgx.RowTo[time.Time])
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(pgAttemptsLock)); err != nil {
+		return fmt.Errorf("count a login attempt: %w", err)
+	}
+	rows, err := tx.Query(ctx, `SELECT key, at FROM airt_login_failures WHERE key = ANY($1) ORDER BY at`, keys)
+	if err != nil {
+		return fmt.Errorf("read login attempts: %w", err)
+	}
+	byKey := map[string]*guard.Record{}
+	recs := make([]*guard.Record, len(keys))
+	for i, k := range keys {
+		recs[i] = &guard.Record{}
+		byKey[k] = recs[i]
+	}
+	var key string
+	var at time.Time
+	_, err = pgx.ForEachRow(rows, []any{&key, &at}, func() error {
+		if r := byKey[key]; r != nil {
+			r.Times = append(r.Times, at.UTC())
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read login attempts: %w", err)
+	}
+	if err := fn(recs); err != nil {
+		return err
+	}
+	var ks []string
+	var ats []time.Time
+	for i, k := range keys {
+		for _, t := range recs[i].Times {
+			ks, ats = append(ks, k), append(ats, t)
+		}
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM airt_login_failures WHERE key = ANY($1)`, keys); err != nil {
+		return fmt.Errorf("store login attempts: %w", err)
+	}
+	if len(ks) > 0 {
+		if _, err := tx.Exec(ctx, `INSERT INTO airt_login_failures SELECT * FROM unnest($1::text[], $2::timestamptz[])`, ks, ats); err != nil {
+			return fmt.Errorf("store login attempts: %w", err)
+		}
+	}
+	return tx.Commit(ctx)
 }
 
-func (s *PostgresStore) RecordLoginFailure(ctx context.Context, key string, at, forgetBefore time.Time) error {
-	if _, err := s.pool.Exec(ctx, `INSERT INTO airt_login_failures VALUES ($1, $2)`, key, at); err != nil {
-		return fmt.Errorf("record a failed login: %w", err)
-	}
-	// Now and then sweep every key's expired failures, so names guessed
-	// once do not pile up.
-	where := `key = $1 AND at <= $2`
-	if s.prunes.Add(1)%256 == 0 {
-		where = `at <= $2 AND $1::text IS NOT NULL`
-	}
-	_, err := s.pool.Exec(ctx, `DELETE FROM airt_login_failures WHERE `+where, key, forgetBefore)
-	return err
-}
-
-func (s *PostgresStore) ResetLoginFailures(ctx context.Context, key string) error {
-	_, err := s.pool.Exec(ctx, `DELETE FROM airt_login_failures WHERE key = $1`, key)
+// DeleteAttemptsBefore implements guard.Store: attempts older than t are
+// outside every rule's window.
+func (s *PostgresStore) DeleteAttemptsBefore(t time.Time) error {
+	_, err := s.pool.Exec(context.Background(), `DELETE FROM airt_login_failures WHERE at < $1`, t)
 	return err
 }

@@ -72,7 +72,7 @@ func (s *Server) handlePull(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	annotate(w, "after=%d cursor=%d users=%d", after, resp.Cursor, len(resp.Users))
+	annotate(w, "after", after, "cursor", resp.Cursor, "users", len(resp.Users))
 	writeJSON(w, http.StatusOK, resp)
 }
 

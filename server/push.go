@@ -225,6 +225,10 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request) {
 		if err := s.checkHistory(tx, req.Epoch, req.Cursor, req.CursorID); err != nil {
 			return err
 		}
+		head0, err := tx.Head()
+		if err != nil {
+			return err
+		}
 		dev, err := tx.Device(req.StoreID)
 		if err != nil {
 			return err
@@ -247,7 +251,7 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request) {
 			}
 			res, err := s.pushOne(tx, actor.UUID, req.StoreID, &m)
 			if err != nil {
-				annotate(w, "stopped_at=%d", m.Seq)
+				annotate(w, "stopped_at", m.Seq)
 				return err
 			}
 			counts[res.Outcome]++
@@ -257,15 +261,27 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		resp.LastSeq = dev.LastSeq
-		resp.Head, err = tx.Head()
-		return err
+		if resp.Head, err = tx.Head(); err != nil {
+			return err
+		}
+		// The client had pulled everything before this push, and the writes
+		// are serialised: every change after its cursor is its own. Send
+		// the records it changed and the new position, so it does not pull
+		// its own changes back.
+		if req.Epoch != "" && req.Cursor == head0 && resp.Head > head0 {
+			return s.ownChanges(tx, actor, head0, &resp)
+		}
+		return nil
 	})
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
-	annotate(w, "store=%s applied=%d duplicate=%d rejected=%d conflict=%d", short(req.StoreID),
-		counts[usersync.Applied], counts[usersync.Duplicate], counts[usersync.Rejected], counts[usersync.Conflict])
+	annotate(w, "store", short(req.StoreID), "applied", counts[usersync.Applied], "duplicate", counts[usersync.Duplicate],
+		"rejected", counts[usersync.Rejected], "conflict", counts[usersync.Conflict])
+	for outcome, n := range counts {
+		s.metrics.PushOutcome(outcome, n)
+	}
 	writeJSON(w, http.StatusOK, resp)
 }
 
@@ -290,5 +306,41 @@ func checkPush(req *usersync.PushRequest) error {
 		}
 		prev = m.Seq
 	}
+	return nil
+}
+
+// ownChanges fills resp with the pushing user's view of the users this push
+// changed (as a pull would send them) and the position after them.
+func (s *Server) ownChanges(tx Tx, actor *account.User, head0 uint64, resp *usersync.PushResponse) error {
+	last, ok, err := tx.ChangeAt(resp.Head)
+	if err != nil || !ok {
+		return err
+	}
+	seen := map[string]bool{}
+	users := []usersync.WireUser{}
+	for _, r := range resp.Results {
+		if r.Version <= head0 {
+			continue // nothing changed (a duplicate, a no-op, a rejection)
+		}
+		ch, ok, err := tx.ChangeAt(r.Version)
+		if err != nil {
+			return err
+		}
+		if !ok || seen[ch.UUID] || (!actor.SuperUser && ch.UUID != actor.UUID) {
+			continue
+		}
+		seen[ch.UUID] = true
+		u, err := tx.User(ch.UUID)
+		if err != nil {
+			return err
+		}
+		wu, err := s.wire(tx, u, u.UUID == actor.UUID)
+		if err != nil {
+			return err
+		}
+		wu.Own = true
+		users = append(users, wu)
+	}
+	resp.Cursor, resp.CursorID, resp.Users = resp.Head, last.ID, users
 	return nil
 }

@@ -3,43 +3,64 @@ package server
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"io"
+	"log/slog"
 	"net/http"
-	gosync "sync"
 	"time"
+
+	"github.com/airt/airt/server/guard"
+	"github.com/airt/airt/server/obs"
 )
 
 // Options configure NewServer.
 type Options struct {
-	// Log receives one line per request (method, path, status, duration,
-	// the user and the push counts; never a secret). nil: no log.
-	Log io.Writer
+	// Logger receives one line per request (method, path, status,
+	// duration, client address, the user and the push counts; never a
+	// secret). nil: no log.
+	Logger *slog.Logger
 	// Now is the clock of the login limits and the TOTP check (nil: the
 	// store's clock).
 	Now func() time.Time
+	// Metrics collects the server's metrics (nil: a registry of its own).
+	Metrics *obs.Metrics
+	// Proxies are the trusted proxies whose X-Forwarded-For names the
+	// client (for the log and the login limits).
+	Proxies obs.Proxies
+	// Gate bounds concurrent password and code hashing (nil:
+	// guard.DefaultGate, one per core).
+	Gate *guard.Gate
 }
 
 // Server is the airt server: an http.Handler over a Store.
 type Server struct {
-	store Store
-	now   func() time.Time
-	log   io.Writer
-	logMu gosync.Mutex
-	epoch string
-	mux   *http.ServeMux
+	store   Store
+	now     func() time.Time
+	logger  *slog.Logger
+	metrics *obs.Metrics
+	proxies obs.Proxies
+	gate    *guard.Gate
+	epoch   string
+	// limiter counts login attempts in the store (guard.Store), so every
+	// process on it shares the counts and a restart keeps them.
+	limiter *guard.Limiter
+	mux     *http.ServeMux
+	handler http.Handler
 }
 
 // NewServer serves store (OpenBolt or OpenPostgres prepared it).
 func NewServer(store Store, opts Options) *Server {
-	s := &Server{store: store, now: opts.Now, log: opts.Log, epoch: store.Epoch()}
+	s := &Server{store: store, now: opts.Now, logger: opts.Logger, metrics: opts.Metrics, proxies: opts.Proxies,
+		gate: opts.Gate, epoch: store.Epoch()}
 	if s.now == nil {
 		s.now = store.Now
 	}
-	s.mux = http.NewServeMux()
-	s.mux.HandleFunc("POST /v1/token", s.handleLogin)
-	s.mux.HandleFunc("POST /v1/push", s.handlePush)
-	s.mux.HandleFunc("GET /v1/pull", s.handlePull)
-	s.mux.HandleFunc("POST /v1/logout", s.handleLogout)
+	if s.metrics == nil {
+		s.metrics = obs.NewMetrics()
+	}
+	if s.gate == nil {
+		s.gate = guard.DefaultGate()
+	}
+	s.limiter = guard.NewLimiter(store, s.now)
+	s.routes()
 	return s
 }
 

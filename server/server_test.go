@@ -39,7 +39,7 @@ func TestMain(m *testing.M) {
 // or "postgres" (a database migrated from the bbolt store).
 var testStoreKind = "bolt"
 
-func openTestStore(t *testing.T, db *localstore.Store) Store {
+func openTestStore(t testing.TB, db *localstore.Store) Store {
 	t.Helper()
 	if testStoreKind == "bolt" {
 		st, err := OpenBolt(db)
@@ -69,7 +69,7 @@ type testServer struct {
 	admin, bob string // uuids
 }
 
-func newTestServer(t *testing.T) *testServer {
+func newTestServer(t testing.TB) *testServer {
 	t.Helper()
 	ts := &testServer{store: newTestStore(t, "server")}
 	err := ts.store.Update(func(tx *localstore.Tx) error {
@@ -750,12 +750,61 @@ func testRejectionMidBatch(t *testing.T) {
 	})
 }
 
+// testPushTakesOwnChanges: a store that had pulled everything pushes three
+// creates; the push answer brings their server records and moves the
+// cursor to the server's head, so the pull after it receives nothing, and
+// a second store's change is pulled as usual.
+func testPushTakesOwnChanges(t *testing.T) {
+	ts := newTestServer(t)
+	a := ts.client(t, "a", "admin")
+	b := ts.client(t, "b", "admin")
+	for _, name := range []string{"carol", "dave", "erin"} {
+		localChange(t, a.Store, ts.admin, createMutation(name, false))
+	}
+	ctx := context.Background()
+	if r, err := a.Push(ctx); err != nil || r.Applied != 3 {
+		t.Fatalf("push: %+v %v", r, err)
+	}
+	status := func(e *usersync.Engine) (st *usersync.Status) {
+		_ = e.Store.View(func(tx *localstore.Tx) (err error) {
+			st, err = usersync.ReadStatus(tx)
+			return err
+		})
+		return st
+	}
+	if st := status(a); st.Cursor != st.Head || st.Head == 0 {
+		t.Errorf("after the push: cursor %d, server revision %d; want the cursor at the head", st.Cursor, st.Head)
+	}
+	_ = a.Store.View(func(tx *localstore.Tx) error {
+		u, err := tx.UserByUsername("dave")
+		if err != nil || u.Version == 0 {
+			t.Errorf("dave after the push: %+v %v, want the server's version", u, err)
+		}
+		return nil
+	})
+	if n, err := a.Pull(ctx); err != nil || n != 0 {
+		t.Errorf("pull after the push: %d %v, want nothing", n, err)
+	}
+	localChange(t, b.Store, ts.admin, &localstore.Mutation{Op: localstore.OpUpdate, Target: ts.bob, Args: localstore.Args{LastName: localstore.Str("B")}})
+	before := status(b).Cursor
+	if _, err := b.Push(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := status(b); st.Cursor != before {
+		t.Errorf("b had not pulled a's changes, yet its push moved its cursor from %d to %d", before, st.Cursor)
+	}
+	if n, err := a.Pull(ctx); err != nil || n != 1 {
+		t.Errorf("a pulls b's change: %d %v, want 1", n, err)
+	}
+}
+
 // serverTests run against every kind of server store.
 var serverTests = []struct {
 	name string
 	fn   func(*testing.T)
 }{
 	{"RejectionMidBatch", testRejectionMidBatch},
+	{"PushTakesOwnChanges", testPushTakesOwnChanges},
 	{"PushTwice", testPushTwice},
 	{"RejectionReplayed", testRejectionReplayed},
 	{"OutOfOrder", testOutOfOrder},

@@ -6,6 +6,7 @@ import (
 
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/localstore"
+	"github.com/airt/airt/server/guard"
 	usersync "github.com/airt/airt/sync"
 )
 
@@ -33,26 +34,12 @@ type Store interface {
 	// Ping answers whether the store is reachable (readiness).
 	Ping(ctx context.Context) error
 
-	LoginLimits
+	// The login limiter's attempt counts (package guard), shared by every
+	// server process on the store, so a client cannot spread its guesses
+	// over several processes, and kept across restarts.
+	guard.Store
 
 	Close() error
-}
-
-// LoginLimits keep the failed logins, shared by every server process on the
-// store, so a client cannot spread its guesses over several processes. key
-// is what a limit counts (the server uses the normalised username and the
-// client address); times are the server's clock. Implementations bound the
-// space a flood of keys takes (entries older than the window a caller asks
-// about may be dropped at any time).
-type LoginLimits interface {
-	// LoginFailures returns the times of key's failed logins since since,
-	// oldest first.
-	LoginFailures(ctx context.Context, key string, since time.Time) ([]time.Time, error)
-	// RecordLoginFailure adds a failed login of key at at, and may drop key's
-	// failures before forgetBefore.
-	RecordLoginFailure(ctx context.Context, key string, at, forgetBefore time.Time) error
-	// ResetLoginFailures forgets key's failures (a successful login).
-	ResetLoginFailures(ctx context.Context, key string) error
 }
 
 // Tx is one transaction of a Store. Read transactions refuse writes.

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"os/exec"
@@ -44,6 +45,11 @@ var (
 type clusterProc struct {
 	dir, bin string
 	asUser   string
+	// watchdog stops the cluster and removes its folder when its stdin
+	// closes: at Stop, or when the test process dies without calling it
+	// (a timeout, a crash), so no cluster outlives its tests.
+	watchdog *exec.Cmd
+	lifeline io.WriteCloser
 }
 
 // URL returns the URL of a new, empty database for this test, dropped
@@ -124,8 +130,8 @@ func stopLocked() {
 	if cluster == nil {
 		return
 	}
-	cmd := cluster.command(filepath.Join(cluster.bin, "pg_ctl"), "stop", "-D", filepath.Join(cluster.dir, "data"), "-m", "immediate", "-w")
-	cmd.Run()
+	cluster.lifeline.Close()
+	cluster.watchdog.Wait()
 	os.RemoveAll(cluster.dir)
 	cluster = nil
 }
@@ -200,6 +206,19 @@ func start() (string, error) {
 		log, _ := os.ReadFile(filepath.Join(dir, "log"))
 		os.RemoveAll(dir)
 		return "", fmt.Errorf("pg_ctl start: %v: %s %s", err, lastLine(out), lastLine(log))
+	}
+	// The watchdog reads its stdin, which only this process writes to:
+	// the read returns when this process closes it or dies.
+	data = filepath.Join(dir, "data")
+	c.watchdog = c.command("sh", "-c", `read _; "$0" stop -D "$1" -m immediate >/dev/null 2>&1; rm -rf "$2"`,
+		filepath.Join(bin, "pg_ctl"), data, dir)
+	if c.lifeline, err = c.watchdog.StdinPipe(); err == nil {
+		err = c.watchdog.Start()
+	}
+	if err != nil {
+		c.command(filepath.Join(bin, "pg_ctl"), "stop", "-D", data, "-m", "immediate").Run()
+		os.RemoveAll(dir)
+		return "", fmt.Errorf("start the cluster's watchdog: %w", err)
 	}
 	cluster = c
 	u := &url.URL{Scheme: "postgres", User: url.User(owner), Path: "/postgres",

@@ -37,7 +37,7 @@ var PasswordHash = gosync.OnceValue(func() string {
 
 // Open returns a new store named name in a temporary folder, with the clock
 // Now and a sealing key derived from name; it is closed when the test ends.
-func Open(t *testing.T, name string) *localstore.Store {
+func Open(t testing.TB, name string) *localstore.Store {
 	t.Helper()
 	key := make([]byte, 32)
 	copy(key, name)
