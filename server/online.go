@@ -31,7 +31,7 @@ func (s *Server) handleOnline(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	op := localstore.Op(req.Op)
-	annotate(w, "op=%q", req.Op)
+	annotate(w, "op", req.Op)
 	var self *account.User
 	if op == localstore.OpPasswordReset && r.Header.Get("Authorization") == "" {
 		// A reset needs no login: the account is named, the proof is a code.
@@ -144,7 +144,7 @@ func (s *Server) handleOnline(w http.ResponseWriter, r *http.Request) {
 		if op == localstore.OpPasswordReset && r.Header.Get("Authorization") == "" {
 			var ae *account.Error
 			if errors.As(err, &ae) {
-				annotate(w, "reset_failed=%q", ae.Text)
+				annotate(w, "reset_failed", ae.Text)
 				err = errResetFailed
 			}
 		}
@@ -163,7 +163,7 @@ func (s *Server) handleSMS(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	annotate(w, "purpose=%q", req.Purpose)
+	annotate(w, "purpose", req.Purpose)
 	now := s.now()
 	var u *account.User
 	var phone string
@@ -227,14 +227,14 @@ func (s *Server) handleSMS(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		if req.Purpose == otp.PurposeResetPassword {
-			annotate(w, "sms_failed=%q", err.Error())
+			annotate(w, "sms_failed", err.Error())
 			writeJSON(w, http.StatusOK, struct{}{})
 			return
 		}
 		if strings.Contains(err.Error(), "AIRT_SMS_COMMAND") {
 			// The server's configuration, not the client's: do not send the
 			// client a hint about the server's environment.
-			annotate(w, "sms_failed=%q", err.Error())
+			annotate(w, "sms_failed", err.Error())
 			err = account.Errorf(account.KindFailed, "the server could not send the SMS")
 		}
 		s.fail(w, err)
