@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -56,7 +57,7 @@ func registerSync(c *cli) {
 		"4 the server refused the token; 6 the server could not be reached.")
 	x := &syncCmd{c: c}
 	now := group.Command("now", "Push the queued changes, then pull (what 'airt sync' alone does).").Default()
-	now.Flag("batch", "Mutations per push request.").Default("100").SetValue(countValue{&x.batch, "batch"})
+	now.Flag("batch", fmt.Sprintf("Mutations per push request, at most %d (each request is one transaction on the server and one here).", usersync.MaxBatch)).Default(strconv.Itoa(usersync.MaxBatch)).SetValue(countValue{&x.batch, "batch"})
 	now.Flag("accept-reset", "After a reported server history reset: forget what this store pulled and take the server's history as it is now (queued changes are pushed again; changes the server lost are not).").BoolVar(&x.acceptReset)
 	now.Flag("retries", "How many times a request that failed on the network or with a server error is retried (with backoff); 0: none.").Default("5").SetValue(countValue{&x.retries, "retries"})
 	now.Flag("output", "Output as text (default) or json.").PlaceHolder("text|json").EnumVar(&x.output, "text", "json")

@@ -20,7 +20,7 @@ import (
 const (
 	maxLoginBody = 8 << 10
 	maxSmallBody = 1 << 10
-	maxPushBody  = 32 << 20
+	maxPushBody  = usersync.MaxPushBody
 )
 
 // httpError is an error answer.

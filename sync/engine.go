@@ -167,16 +167,29 @@ func (e *Engine) Push(ctx context.Context) (Report, error) {
 			if !own.ok {
 				req.Cursor, req.CursorID = own.start, own.startID
 			}
+			size := 0 // encoded size of the batch's mutations so far
 			return tx.Outbox(after, true, func(m *localstore.Mutation) error {
 				if m.State != "" {
 					return nil
 				}
-				ms = append(ms, m)
 				wm := WireMutation{Mutation: *m}
 				if !m.Args.Secrets.IsZero() {
 					sec := m.Args.Secrets
 					wm.Secrets = &sec
 				}
+				// The server refuses a body over MaxPushBody: stop before a
+				// mutation that would take the batch past it (a batch holds
+				// at least one, which alone the validation rules keep far
+				// below the bound).
+				data, err := json.Marshal(&wm)
+				if err != nil {
+					return fmt.Errorf("encode mutation %d: %w", m.Seq, err)
+				}
+				if len(ms) > 0 && size+len(data)+1 > MaxPushBody-pushEnvelope {
+					return localstore.ErrStop
+				}
+				size += len(data) + 1
+				ms = append(ms, m)
 				req.Mutations = append(req.Mutations, wm)
 				if len(ms) == batch {
 					return localstore.ErrStop

@@ -125,8 +125,23 @@ const ProtocolVersion = "1"
 // HeaderProtocol is the name of the protocol version header.
 const HeaderProtocol = "Airt-Protocol"
 
-// MaxBatch is the largest number of mutations one push may carry.
-const MaxBatch = 500
+// MaxBatch is the largest number of mutations one push may carry, and
+// MaxPushBody the largest push body in bytes. Both sides use them: the
+// server refuses a larger request before it reads it (the body bound) or
+// before it touches the store (the count); the client cuts its batches at
+// both, so a batch it sends is never refused for its size. A push is one
+// transaction and one commit on each side, so larger batches cost fewer
+// commits; 2,000 typical mutations (a created user with its password hash
+// is about 700 bytes) are about 1.5 MB, far below the body bound, which
+// leaves room for the largest mutations the validation rules allow.
+const (
+	MaxBatch    = 2000
+	MaxPushBody = 32 << 20
+)
+
+// pushEnvelope is what a push body holds besides its mutations (store id,
+// positions, the JSON around the list), with a wide margin.
+const pushEnvelope = 64 << 10
 
 // DefaultPageSize and MaxPageSize bound the change records one pull scans.
 const (
