@@ -141,7 +141,8 @@ func (x *syncCmd) run() error {
 	defer stop()
 	var bar *progressBar
 	phase := ""
-	if x.output != "json" {
+	// Only a terminal shows progress; elsewhere the engine need not count.
+	if x.output != "json" && c.env.StderrTerminal {
 		eng.Progress = func(p usersync.Progress) {
 			if p.Phase != phase {
 				bar.Finish()

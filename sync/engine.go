@@ -126,15 +126,19 @@ func (e *Engine) Push(ctx context.Context) (Report, error) {
 	}
 	batch = min(batch, MaxBatch)
 	total := 0
-	if err := e.view(func(tx *localstore.Tx) error {
-		return tx.Outbox(0, false, func(m *localstore.Mutation) error {
-			if m.State == "" {
-				total++
-			}
-			return nil
-		})
-	}); err != nil {
-		return r, err
+	// The total is for the progress report only: counting decodes the
+	// whole outbox, which costs as much as reading it for the batches.
+	if e.Progress != nil {
+		if err := e.view(func(tx *localstore.Tx) error {
+			return tx.Outbox(0, false, func(m *localstore.Mutation) error {
+				if m.State == "" {
+					total++
+				}
+				return nil
+			})
+		}); err != nil {
+			return r, err
+		}
 	}
 	e.progress("push", 0, total)
 	after := uint64(0) // where the next batch starts in the outbox
@@ -491,6 +495,9 @@ func Rebase(tx *localstore.Tx, users []WireUser) error {
 		return err
 	}
 	affected := map[string]bool{}
+	// The copies just written, as rebuild would read them back: a push of
+	// 10,000 changes takes 10,000 of them in one transaction.
+	copies := map[string]*account.User{}
 	for i := range users {
 		u, err := fromWire(tx, &users[i])
 		if err != nil {
@@ -517,8 +524,9 @@ func Rebase(tx *localstore.Tx, users []WireUser) error {
 			return err
 		}
 		affected[u.UUID] = true
+		copies[u.UUID] = u
 	}
-	return rebuild(tx, affected)
+	return rebuild(tx, affected, copies)
 }
 
 // replayActor replays pending mutations: they were authorised when they were
@@ -526,8 +534,9 @@ func Rebase(tx *localstore.Tx, users []WireUser) error {
 var replayActor = &account.User{UUID: "replay", SuperUser: true}
 
 // rebuild rebuilds the local view of the users in affected plus every user
-// the outbox touches.
-func rebuild(tx *localstore.Tx, affected map[string]bool) error {
+// the outbox touches. copies holds server copies the caller wrote in tx
+// (read from the store when missing; nil: none).
+func rebuild(tx *localstore.Tx, affected map[string]bool, copies map[string]*account.User) error {
 	var pending []*localstore.Mutation
 	if err := tx.Outbox(0, true, func(m *localstore.Mutation) error {
 		affected[m.Target] = true
@@ -552,9 +561,12 @@ func rebuild(tx *localstore.Tx, affected map[string]bool) error {
 	}
 	var evicted []string
 	for _, id := range ids {
-		sc, err := ServerCopy(tx, id)
-		if err != nil {
-			return err
+		sc, ok := copies[id]
+		if !ok {
+			var err error
+			if sc, err = ServerCopy(tx, id); err != nil {
+				return err
+			}
 		}
 		if sc != nil {
 			ev, err := putEvicting(tx, sc)
@@ -685,7 +697,7 @@ func Discard(tx *localstore.Tx, m *localstore.Mutation) error {
 	if err := tx.DeleteMutation(m.Seq); err != nil {
 		return err
 	}
-	return rebuild(tx, map[string]bool{m.Target: true})
+	return rebuild(tx, map[string]bool{m.Target: true}, nil)
 }
 
 // KeepLocal re-queues a rejected or conflicting change as a new pending
@@ -707,7 +719,7 @@ func KeepLocal(tx *localstore.Tx, m *localstore.Mutation) (*localstore.Mutation,
 	if err := tx.Enqueue(&n); err != nil {
 		return nil, err
 	}
-	return &n, rebuild(tx, map[string]bool{m.Target: true})
+	return &n, rebuild(tx, map[string]bool{m.Target: true}, nil)
 }
 
 // short abbreviates an id (an epoch, a store id) for a message.
