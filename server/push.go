@@ -248,6 +248,9 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request) {
 				text: fmt.Sprintf("the server processed this store's changes up to %d, the store says up to %d: changes were lost on the server", dev.LastSeq, req.After),
 				hint: "the server's store was probably restored from an older copy; ask its operator"}
 		}
+		if err := prefetchPush(tx, req.Mutations); err != nil {
+			return err
+		}
 		for i := range req.Mutations {
 			wm := &req.Mutations[i]
 			m := wm.Mutation

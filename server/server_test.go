@@ -798,12 +798,66 @@ func testPushTakesOwnChanges(t *testing.T) {
 	}
 }
 
+// testReadAheadBatch: one push request whose creates collide with a
+// committed user's email and with users created earlier in the same
+// request (username case aside, email); the PostgreSQL store reads the
+// holders of every key ahead, and must answer as the single reads do.
+func testReadAheadBatch(t *testing.T) {
+	ts := newTestServer(t)
+	e := ts.client(t, "a", "admin")
+	for _, name := range []string{"erin", "frank", "gina", "erin2", "hank"} {
+		localChange(t, e.Store, ts.admin, createMutation(name, false))
+	}
+	req := &usersync.PushRequest{StoreID: e.Store.ID()}
+	_ = e.Store.View(func(tx *localstore.Tx) error {
+		return tx.Outbox(0, true, func(m *localstore.Mutation) error {
+			switch *m.Args.Username {
+			case "frank":
+				m.Args.Email = localstore.Str("BOB@example.com") // bob's, committed
+			case "gina":
+				m.Args.Email = localstore.Str("erin@example.com") // erin's, this request
+			case "erin2":
+				m.Args.Username = localstore.Str("Erin") // erin's, this request
+			}
+			sec := m.Args.Secrets
+			req.Mutations = append(req.Mutations, usersync.WireMutation{Mutation: *m, Secrets: &sec})
+			return nil
+		})
+	})
+	resp, err := e.Client.Push(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range resp.Results {
+		got = append(got, r.Outcome)
+	}
+	want := []string{usersync.Applied, usersync.Rejected, usersync.Rejected, usersync.Rejected, usersync.Applied}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("outcomes %v, want %v", got, want)
+	}
+	_ = ts.st.Read(context.Background(), func(tx Tx) error {
+		for _, name := range []string{"erin", "hank"} {
+			if _, err := tx.UserByUsername(name); err != nil {
+				t.Errorf("%s after the push: %v", name, err)
+			}
+		}
+		for _, name := range []string{"frank", "gina", "erin2"} {
+			if u, err := tx.UserByUsername(name); err == nil {
+				t.Errorf("%s was created: %v", name, u.UUID)
+			}
+		}
+		return nil
+	})
+}
+
 // serverTests run against every kind of server store.
 var serverTests = []struct {
 	name string
 	fn   func(*testing.T)
 }{
 	{"RejectionMidBatch", testRejectionMidBatch},
+	{"ReadAheadBatch", testReadAheadBatch},
 	{"PushTakesOwnChanges", testPushTakesOwnChanges},
 	{"PushTwice", testPushTwice},
 	{"RejectionReplayed", testRejectionReplayed},
