@@ -67,7 +67,7 @@ func TestScripts(t *testing.T) {
 // database on first start; see AIRT_TEST_SERVER_POSTGRES). The others
 // restore or edit the server's bbolt file between runs, or serve a second
 // store, which one database per script does not model.
-var postgresScripts = []string{"sync_mfa", "sync_permissions", "sync_two_admins"}
+var postgresScripts = []string{"sync_mfa", "sync_online", "sync_permissions", "sync_two_admins"}
 
 func TestScriptsPostgres(t *testing.T) {
 	if !pgtest.Available() {

@@ -1,6 +1,7 @@
 package localstore
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -115,4 +116,44 @@ func (t *Tx) PutSMSSends(uuid string, sent []time.Time) error {
 		return err
 	}
 	return t.tx.Bucket(bucketSMS).Put(smsSendsKey(uuid), data)
+}
+
+// ForEachSMS calls code for every pending SMS code and sends for every
+// user's send times (a server store moving to another kind of store keeps
+// them), each decoded as SMSChallenge and SMSSends decode it.
+func (t *Tx) ForEachSMS(code func(uuid, purpose string, ch otp.SMSChallenge) error, sends func(uuid string, sent []time.Time) error) error {
+	var keys [][]byte
+	if err := t.tx.Bucket(bucketSMS).ForEach(func(k, _ []byte) error {
+		keys = append(keys, clone(k))
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		i := bytes.LastIndexByte(k, '/')
+		if i < 0 {
+			return fmt.Errorf("sms record %q: no user", k)
+		}
+		uuid, what := string(k[:i]), string(k[i+1:])
+		if what == "sends" {
+			sent, err := t.SMSSends(uuid)
+			if err != nil {
+				return err
+			}
+			if err := sends(uuid, sent); err != nil {
+				return err
+			}
+			continue
+		}
+		ch, ok, err := t.SMSChallenge(uuid, what)
+		if err != nil {
+			return err
+		}
+		if ok {
+			if err := code(uuid, what, ch); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

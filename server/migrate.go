@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -18,8 +19,8 @@ import (
 // Migrate copies the bbolt server store from into the database of to, which
 // must hold no airt data: users, the change history (same revisions and
 // change ids), the history epoch, pushing stores and their outcomes, tokens
-// and disabled tokens. Client stores then keep syncing against the database
-// without logging in again. It first prepares from as OpenBolt does (its
+// and disabled tokens, pending SMS codes and their send times. Client stores
+// then keep syncing against the database without logging in again. It first prepares from as OpenBolt does (its
 // offline changes become history). It returns from's sealing key, which
 // to now checks against and every server process on the database needs.
 // One transaction on each side: a failure leaves the database empty.
@@ -168,6 +169,34 @@ func copyToPostgres(ctx context.Context, tx *localstore.Tx, pg pgx.Tx, key []byt
 	}
 	if _, err := pg.CopyFrom(ctx, pgx.Identifier{"airt_disabled_tokens"}, []string{"token_hash", "user_uuid", "created", "expires"}, pgx.CopyFromRows(rows)); err != nil {
 		return fmt.Errorf("copy the disabled tokens: %w", err)
+	}
+	// Pending SMS codes and send times: a user halfway through an SMS flow
+	// finishes it on the new store, and the send limit still counts.
+	var codes, sends [][]any
+	if err := tx.ForEachSMS(func(uuid, purpose string, ch otp.SMSChallenge) error {
+		clear, err := json.Marshal(ch)
+		if err != nil {
+			return err
+		}
+		sealed, err := otp.Seal(key, clear, smsAD(uuid, purpose))
+		if err != nil {
+			return fmt.Errorf("seal sms code: %w", err)
+		}
+		codes = append(codes, []any{uuid, purpose, sealed})
+		return nil
+	}, func(uuid string, sent []time.Time) error {
+		for _, at := range sent {
+			sends = append(sends, []any{uuid, at})
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("read the pending sms codes: %w", err)
+	}
+	if _, err := pg.CopyFrom(ctx, pgx.Identifier{"airt_sms_codes"}, []string{"user_uuid", "purpose", "sealed"}, pgx.CopyFromRows(codes)); err != nil {
+		return fmt.Errorf("copy the pending sms codes: %w", err)
+	}
+	if _, err := pg.CopyFrom(ctx, pgx.Identifier{"airt_sms_sends"}, []string{"user_uuid", "at"}, pgx.CopyFromRows(sends)); err != nil {
+		return fmt.Errorf("copy the sms send times: %w", err)
 	}
 	check, err := otp.Seal(key, keyCheckText, []byte(storeID))
 	if err != nil {

@@ -81,6 +81,11 @@ CREATE INDEX airt_sessions_user ON airt_sessions (user_uuid);
 CREATE TABLE airt_disabled_tokens (token_hash text PRIMARY KEY, user_uuid text NOT NULL, created timestamptz NOT NULL, expires timestamptz NOT NULL);
 CREATE TABLE airt_login_failures (key text NOT NULL, at timestamptz NOT NULL);
 CREATE INDEX airt_login_failures_key ON airt_login_failures (key, at);`,
+	// 2: pending SMS codes (sealed otp.SMSChallenge, see pgTx.PutSMSChallenge)
+	// and the times codes were sent (the send limit).
+	`CREATE TABLE airt_sms_codes (user_uuid text NOT NULL, purpose text NOT NULL, sealed bytea NOT NULL, PRIMARY KEY (user_uuid, purpose));
+CREATE TABLE airt_sms_sends (user_uuid text NOT NULL, at timestamptz NOT NULL);
+CREATE INDEX airt_sms_sends_user ON airt_sms_sends (user_uuid, at);`,
 }
 
 // Meta keys of airt_meta.
