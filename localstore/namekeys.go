@@ -16,7 +16,7 @@ import (
 // indexes with the current function (rebuildNameIndexes) and records it.
 // It is kept apart from SchemaVersion because the layout does not change,
 // only the keys.
-const nameKeyVersion = "precis-1"
+const nameKeyVersion = account.NameKeyVersion
 
 var keyNameKeys = []byte("name_keys")
 

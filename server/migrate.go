@@ -202,8 +202,9 @@ func copyToPostgres(ctx context.Context, tx *localstore.Tx, pg pgx.Tx, key []byt
 	if err != nil {
 		return err
 	}
-	_, err = pg.Exec(ctx, `INSERT INTO airt_meta VALUES ($1, $2), ($3, $4), ($5, $6)`,
-		pgMetaEpoch, epoch, pgMetaStoreID, storeID, pgMetaKeyCheck, base64.StdEncoding.EncodeToString(check))
+	_, err = pg.Exec(ctx, `INSERT INTO airt_meta VALUES ($1, $2), ($3, $4), ($5, $6), ($7, $8)`,
+		pgMetaEpoch, epoch, pgMetaStoreID, storeID, pgMetaKeyCheck, base64.StdEncoding.EncodeToString(check),
+		pgMetaNameKeys, account.NameKeyVersion)
 	return err
 }
 
