@@ -28,6 +28,8 @@ var onlineTests = []struct {
 	{"SMSMFADisableAndReset", testOnlineSMSMFADisableAndReset},
 	{"SMSSendLimit", testOnlineSMSSendLimit},
 	{"SMSDeadAfterTooMany", testOnlineSMSDeadAfterTooMany},
+	{"SMSSendLimitAtOnce", testOnlineSMSSendLimitAtOnce},
+	{"SMSFailedSendNotCounted", testOnlineSMSFailedSendNotCounted},
 }
 
 func TestOnlineBolt(t *testing.T) {
@@ -239,20 +241,90 @@ func testOnlineSMSDeadAfterTooMany(t *testing.T) {
 	}
 }
 
+// secondProcess returns the URL of a second server process on ts's
+// database (PostgreSQL), or ts's own URL (bbolt: one process).
+func secondProcess(t *testing.T, ts *testServer) string {
+	t.Helper()
+	pg, ok := ts.st.(*PostgresStore)
+	if !ok {
+		return ts.http.URL
+	}
+	other, err := OpenPostgres(context.Background(), pg.pool.Config().ConnString(), PostgresOptions{Key: pg.key, Now: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	srv2 := NewServer(other, Options{})
+	srv2.now, srv2.smsCommand = ts.srv.now, ts.srv.smsCommand
+	return httptestServer(t, srv2)
+}
+
+// Sends asked for all at once (through two processes on PostgreSQL) get
+// exactly the limit: each is counted before its code goes out.
+func testOnlineSMSSendLimitAtOnce(t *testing.T) {
+	ts, c, _ := smsServer(t)
+	ctx := context.Background()
+	url2 := secondProcess(t, ts)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	sentOK := 0
+	for i := 0; i < 2*otp.SMSMaxSends; i++ {
+		cc := *c
+		if i%2 == 1 {
+			cc.URL = url2
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if cc.SendSMS(ctx, usersync.SMSRequest{Purpose: otp.PurposeRegisterPhone, Phone: "+44 7911 123456"}) == nil {
+				mu.Lock()
+				sentOK++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	var sent []time.Time
+	err := ts.st.Read(ctx, func(tx Tx) error {
+		var err error
+		sent, err = tx.SMSSends(ts.bob)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sentOK != otp.SMSMaxSends || len(sent) != otp.SMSMaxSends {
+		t.Errorf("%d sends at once: %d went out, %d counted; want %d", 2*otp.SMSMaxSends, sentOK, len(sent), otp.SMSMaxSends)
+	}
+}
+
+// A send that fails is not counted against the limit, and leaves no code.
+func testOnlineSMSFailedSendNotCounted(t *testing.T) {
+	ts, c, _ := smsServer(t)
+	ctx := context.Background()
+	working := ts.srv.smsCommand
+	ts.srv.smsCommand = "echo gateway down >&2; exit 3"
+	for i := 0; i <= otp.SMSMaxSends; i++ {
+		err := c.SendSMS(ctx, usersync.SMSRequest{Purpose: otp.PurposeRegisterPhone, Phone: "+44 7911 123456"})
+		if err == nil || !strings.Contains(err.Error(), "could not send the SMS") {
+			t.Fatalf("send %d through a failing command: %v", i+1, err)
+		}
+	}
+	if _, ok := ts.pendingSMS(t, ts.bob, otp.PurposeRegisterPhone); ok {
+		t.Error("a code that was never sent is pending")
+	}
+	ts.srv.smsCommand = working
+	if err := c.SendSMS(ctx, usersync.SMSRequest{Purpose: otp.PurposeRegisterPhone, Phone: "+44 7911 123456"}); err != nil {
+		t.Errorf("send after failed ones: %v", err)
+	}
+}
+
 // Two server processes on one database count one code's wrong attempts
 // exactly: guesses sent through both at once are each counted once.
 func testOnlineSMSAttemptsAcrossProcesses(t *testing.T) {
 	ts, c, lastCode := smsServer(t)
 	ctx := context.Background()
-	pg := ts.st.(*PostgresStore)
-	other, err := OpenPostgres(ctx, pg.pool.Config().ConnString(), PostgresOptions{Key: pg.key, Now: func() time.Time { return testNow }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	srv2 := NewServer(other, Options{})
-	srv2.now = ts.srv.now
-	http2 := httptestServer(t, srv2)
+	http2 := secondProcess(t, ts)
 	if err := c.SendSMS(ctx, usersync.SMSRequest{Purpose: otp.PurposeRegisterPhone, Phone: "+44 7911 123456"}); err != nil {
 		t.Fatal(err)
 	}
