@@ -128,7 +128,7 @@ func (c *cli) checkProof(tx *localstore.Tx, actor, u *account.User, p proof) err
 		if err == nil {
 			m := &localstore.Mutation{Op: localstore.OpMFAStep, Target: u.UUID,
 				BaseVersion: u.Version, Args: localstore.Args{Step: step}}
-			if _, err := change(tx, actor, m); err != nil {
+			if _, err := tx.Change(actor, m); err != nil {
 				return err
 			}
 			u.MFA.LastStep = step

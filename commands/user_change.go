@@ -69,7 +69,7 @@ func (u *userUpdate) run() error {
 			updated = target
 			return nil
 		}
-		updated, err = change(tx, caller, &localstore.Mutation{Op: localstore.OpUpdate,
+		updated, err = tx.Change(caller, &localstore.Mutation{Op: localstore.OpUpdate,
 			Target: target.UUID, BaseVersion: target.Version, Args: args})
 		return err
 	})
@@ -135,7 +135,7 @@ func (x *userSetDisabled) run() error {
 				continue
 			}
 			seen[target.UUID] = true
-			u, err := change(tx, caller, &localstore.Mutation{Op: x.op, Target: target.UUID, BaseVersion: target.Version})
+			u, err := tx.Change(caller, &localstore.Mutation{Op: x.op, Target: target.UUID, BaseVersion: target.Version})
 			if err != nil {
 				// One failure rolls back the whole transaction: none changed.
 				return account.Errorf(account.KindOf(err), "%s: %s", ref, err).WithHint("nothing was changed")

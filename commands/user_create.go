@@ -86,7 +86,7 @@ func (u *userCreate) run() error {
 			c.debugf("empty store: bootstrapping the first super user")
 		}
 		var err error
-		created, err = change(tx, caller, m)
+		created, err = tx.Change(caller, m)
 		return err
 	})
 	if err != nil {

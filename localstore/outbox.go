@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/airt/airt/account"
 	"github.com/airt/airt/otp"
 )
 
@@ -28,8 +29,28 @@ func NewMutationID() string {
 	return hex.EncodeToString(b)
 }
 
+// Change applies m as actor (Apply's rules) and queues it in the outbox, in
+// this transaction: the one way a local change is made, so a user change
+// and its outbox entry always commit together or not at all. It records
+// actor as m.Actor.
+func (t *Tx) Change(actor *account.User, m *Mutation) (*account.User, error) {
+	if actor != nil {
+		m.Actor = actor.UUID
+	}
+	u, err := t.Apply(actor, m)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.Enqueue(m); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
 // Enqueue appends m to the outbox in this transaction, giving it the next
 // sequence number, the store id, an id and a creation time when missing.
+// A new change goes through Change; Enqueue alone re-queues a change that
+// is already applied to the local view (sync's keep-local).
 func (t *Tx) Enqueue(m *Mutation) error {
 	ob := t.tx.Bucket(bucketOutbox)
 	seq, err := ob.NextSequence()
