@@ -4,7 +4,9 @@
 #   ./bench/run.sh [SECTION...]     (make bench: all sections)
 #
 # Sections: start read import (importhash: only its password_hash part)
-# create memory sync. Each prints its figures
+# create memory sync size (store files after an import and a push: SIZE_N
+# users; SIZE_STATS names a command run on each file, e.g. 'bin/airt store
+# check --db'). Each prints its figures
 # and appends "name<TAB>median seconds<TAB>runs" lines to $BENCH_OUT/summary.tsv
 # (default bench/out/). Timings use hyperfine when it is installed
 # (apt-get install hyperfine), else a loop that takes the median.
@@ -222,6 +224,33 @@ section_sync() {
 	bench "sync.nothing.of$big_n" "$RUNS" "" "AIRT_DB=$c $AIRT sync"
 	kill "${pids[@]}" 2>/dev/null || true
 	wait "${pids[@]}" 2>/dev/null || true
+}
+
+section_size() {
+	local n=${SIZE_N:-10000}
+	log "store size: $n users imported into a client store, pushed to a server, pulled by a second client"
+	local pids=() dir=$WORK/size
+	mkdir -p "$dir"
+	AIRT_DB=$dir/srv.db "$AIRT" user create -un admin -fn Ada -ln Admin -e admin@example.com -p 'admin password' -st large -su -q >/dev/null
+	"$AIRT" --db "$dir/srv.db" server --listen 127.0.0.1:0 --addr-file "$dir/addr" 2>"$dir/srv.log" &
+	pids+=($!)
+	for _ in $(seq 1 300); do [ -s "$dir/addr" ] && break; sleep 0.1; done
+	local url
+	url=$(cat "$dir/addr")
+	AIRT_DB=$dir/a.db "$AIRT" token -s "$url" -u admin -p 'admin password' -q >/dev/null
+	"$GEN" -n "$n" -hash -no-admin >"$dir/users.csv"
+	AIRT_DB=$dir/a.db "$AIRT" user import -q "$dir/users.csv" 2>/dev/null
+	record "size.client_before_push.$n" "$(stat -c %s "$dir/a.db")" 1
+	AIRT_DB=$dir/a.db "$AIRT" sync >/dev/null
+	AIRT_DB=$dir/b.db "$AIRT" token -s "$url" -u admin -p 'admin password' -q >/dev/null
+	kill "${pids[@]}" 2>/dev/null || true
+	wait "${pids[@]}" 2>/dev/null || true
+	local f
+	for f in srv a b; do
+		record "size.$f.$n" "$(stat -c %s "$dir/$f.db")" 1
+		record "size.$f.per_user" "$(($(stat -c %s "$dir/$f.db") / n))" 1
+		if [ -n "${SIZE_STATS:-}" ]; then "$SIZE_STATS" "$dir/$f.db" >&2; fi
+	done
 }
 
 sections=("$@")

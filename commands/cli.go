@@ -63,6 +63,7 @@ func newCLI(env *Env) *cli {
 	registerUser(c)
 	registerSync(c)
 	registerServer(c)
+	registerStore(c)
 	return c
 }
 

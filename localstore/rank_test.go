@@ -125,8 +125,9 @@ func TestMigrationBuildsRankIndex(t *testing.T) {
 	for i := 0; i < 600; i++ {
 		mustCreate(t, s, admin, fmt.Sprintf("user%03d", i), false)
 	}
-	// Turn the store back into schema 1: no rank index.
+	// Turn the store back into schema 1: no rank index, JSON records.
 	s.db.Update(func(tx *bolt.Tx) error {
+		toSchema2Records(t, tx)
 		tx.DeleteBucket(bucketOrderChunks)
 		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte("1"))
 	})

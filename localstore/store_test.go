@@ -2,7 +2,6 @@ package localstore
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -50,11 +49,12 @@ func checkInvariants(t *testing.T, s *Store) {
 		users := map[string]account.User{}
 		supers := 0
 		tx.Bucket(bucketUsers).ForEach(func(k, v []byte) error {
-			var u account.User
-			if err := json.Unmarshal(v, &u); err != nil {
+			u, err := UnmarshalUser("users", k, v)
+			if err != nil {
 				t.Errorf("user %s: %v", k, err)
+				return nil
 			}
-			users[string(k)] = u
+			users[string(k)] = *u
 			return nil
 		})
 		for id, u := range users {
@@ -88,6 +88,14 @@ func checkInvariants(t *testing.T, s *Store) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Store.Check (what `airt store check` runs) must agree.
+	r, err := s.Check()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range r.Problems {
+		t.Errorf("Check: %s", p)
 	}
 }
 

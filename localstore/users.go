@@ -3,8 +3,6 @@ package localstore
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
-	"fmt"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -14,15 +12,16 @@ import (
 
 // User returns the user with this uuid, or account.ErrUnknownUUID.
 func (t *Tx) User(uuid string) (*account.User, error) {
-	v := t.tx.Bucket(bucketUsers).Get([]byte(strings.ToLower(uuid)))
+	k := []byte(strings.ToLower(uuid))
+	v := t.tx.Bucket(bucketUsers).Get(k)
 	if v == nil {
 		return nil, account.ErrUnknownUUID
 	}
-	var u account.User
-	if err := json.Unmarshal(v, &u); err != nil {
-		return nil, fmt.Errorf("decode user %s: %w", uuid, err)
+	u, err := UnmarshalUser("users", k, v)
+	if err != nil {
+		return nil, t.withPath(err)
 	}
-	return &u, nil
+	return u, nil
 }
 
 // UserByUsername returns the user with this username (case-insensitive), or
@@ -150,12 +149,8 @@ func (t *Tx) PutUser(old, u *account.User) error {
 			return err
 		}
 	}
-	data, err := json.Marshal(u)
-	if err != nil {
-		return fmt.Errorf("encode user %s: %w", u.UUID, err)
-	}
 	id := []byte(u.UUID)
-	if err := t.tx.Bucket(bucketUsers).Put(id, data); err != nil {
+	if err := t.tx.Bucket(bucketUsers).Put(id, MarshalUser(u)); err != nil {
 		return err
 	}
 	if err := byName.Put([]byte(nameKey), id); err != nil {

@@ -2,7 +2,6 @@ package sync
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -398,15 +397,12 @@ func ServerCopy(tx *localstore.Tx, uuid string) (*account.User, error) {
 	if err != nil || b == nil {
 		return nil, err
 	}
-	v := b.Get([]byte(uuid))
+	k := []byte(uuid)
+	v := b.Get(k)
 	if v == nil {
 		return nil, nil
 	}
-	var u account.User
-	if err := json.Unmarshal(v, &u); err != nil {
-		return nil, fmt.Errorf("decode server copy of %s: %w", uuid, err)
-	}
-	return &u, nil
+	return tx.DecodeUser("srv_copy", k, v)
 }
 
 // Rebase stores the pulled users as the server's copies and rebuilds the
@@ -436,11 +432,7 @@ func Rebase(tx *localstore.Tx, users []WireUser) error {
 				return err
 			}
 		}
-		data, err := json.Marshal(u)
-		if err != nil {
-			return err
-		}
-		if err := b.Put([]byte(u.UUID), data); err != nil {
+		if err := b.Put([]byte(u.UUID), localstore.MarshalUser(u)); err != nil {
 			return err
 		}
 		affected[u.UUID] = true

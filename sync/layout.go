@@ -44,7 +44,8 @@ const metaEpoch = "srv_epoch"
 
 // Client side.
 var (
-	// bucketServerCopy: user uuid -> account.User as the server last sent it
+	// bucketServerCopy: user uuid -> account.User as the server last sent it,
+	// as a checksummed record (localstore.MarshalUser)
 	// (Version = server revision; secrets only for the logged-in user, sealed
 	// with this store's key). The local view (the users bucket) is rebuilt
 	// from it plus a replay of the pending outbox.

@@ -1,0 +1,457 @@
+package localstore
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"slices"
+	"time"
+
+	"github.com/airt/airt/account"
+)
+
+// Every value airt writes to a bucket of records (users, outbox, sessions,
+// sms, and sync's server copy) is a checksummed record (schema 3):
+//
+//	0xA7 | CRC-32C (4 bytes, big-endian) of key + payload | payload
+//
+// The checksum covers the key as well, so a value that moved to another key
+// is caught like a flipped bit. A record that fails it is reported as damage
+// (DamageError) and never decoded. Users and mutations have a compact binary
+// payload (below); the small buckets keep JSON payloads.
+const recordMark = 0xA7
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+func recordSum(key, payload []byte) uint32 {
+	return crc32.Update(crc32.Checksum(key, castagnoli), castagnoli, payload)
+}
+
+// sealRecord wraps payload for key.
+func sealRecord(key, payload []byte) []byte {
+	out := make([]byte, 5, 5+len(payload))
+	out[0] = recordMark
+	binary.BigEndian.PutUint32(out[1:], recordSum(key, payload))
+	return append(out, payload...)
+}
+
+// openRecord checks v, stored under key in bucket, and returns its payload
+// (pointing into v).
+func openRecord(bucket string, key, v []byte) ([]byte, error) {
+	if len(v) < 5 || v[0] != recordMark {
+		return nil, &DamageError{Detail: fmt.Sprintf("%s record %q is not a record airt wrote", bucket, printableKey(key))}
+	}
+	p := v[5:]
+	if binary.BigEndian.Uint32(v[1:]) != recordSum(key, p) {
+		return nil, &DamageError{Detail: fmt.Sprintf("%s record %q fails its checksum", bucket, printableKey(key))}
+	}
+	return p, nil
+}
+
+// printableKey shows a key in an error: text keys as they are, binary ones
+// (sequence numbers) as hex.
+func printableKey(k []byte) string {
+	for _, c := range k {
+		if c < 0x20 || c > 0x7e {
+			if len(k) == 8 {
+				return fmt.Sprint(binary.BigEndian.Uint64(k))
+			}
+			return fmt.Sprintf("%x", k)
+		}
+	}
+	return string(k)
+}
+
+// withPath fills in the store's path on a DamageError from a decoder.
+func (t *Tx) withPath(err error) error {
+	var de *DamageError
+	if errors.As(err, &de) && de.Path == "" {
+		de.Path = t.s.path
+	}
+	return err
+}
+
+// putJSONRecord and getJSONRecord keep a JSON value as a record.
+func putJSONRecord(key []byte, v any) ([]byte, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return sealRecord(key, data), nil
+}
+
+func getJSONRecord(bucket string, key, v []byte, dst any) error {
+	p, err := openRecord(bucket, key, v)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(p, dst); err != nil {
+		return &DamageError{Detail: fmt.Sprintf("%s record %q: %v", bucket, printableKey(key), err)}
+	}
+	return nil
+}
+
+// The user payload, version 1, in this order (str: uvarint length + bytes;
+// time: 0 for the zero time, else 1 + varint seconds + uvarint nanoseconds,
+// UTC; the uuid is the record's key):
+//
+//	1 (payload version) | username | email | first_name | last_name |
+//	subscription_type | flags (1 super user, 2 disabled, 4 phone verified,
+//	8 has MFA, 16 MFA active) | created | phone | password_hash |
+//	[if MFA: sealed secret (str) | last step (uvarint) | failures (uvarint) |
+//	locked until (time)] | SSO count (uvarint) + provider, email (str) each,
+//	sorted | version (uvarint) | updated (time)
+const userPayloadV1 = 1
+
+const (
+	flagSuper = 1 << iota
+	flagDisabled
+	flagPhoneVerified
+	flagHasMFA
+	flagMFAActive
+)
+
+type enc struct{ b []byte }
+
+func (e *enc) str(s string) { e.b = binary.AppendUvarint(e.b, uint64(len(s))); e.b = append(e.b, s...) }
+func (e *enc) bytes(s []byte) {
+	e.b = binary.AppendUvarint(e.b, uint64(len(s)))
+	e.b = append(e.b, s...)
+}
+func (e *enc) uvarint(n uint64) { e.b = binary.AppendUvarint(e.b, n) }
+func (e *enc) time(t time.Time) {
+	if t.IsZero() {
+		e.b = append(e.b, 0)
+		return
+	}
+	e.b = append(e.b, 1)
+	e.b = binary.AppendVarint(e.b, t.Unix())
+	e.b = binary.AppendUvarint(e.b, uint64(t.Nanosecond()))
+}
+
+// dec reads what enc wrote; the first error sticks and every later read
+// returns zero values, so a decoder checks err once at the end.
+type dec struct {
+	b   []byte
+	err error
+}
+
+var errShort = errors.New("record ends early")
+
+func (d *dec) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	n, k := binary.Uvarint(d.b)
+	if k <= 0 {
+		d.err = errShort
+		return 0
+	}
+	d.b = d.b[k:]
+	return n
+}
+
+func (d *dec) varint() int64 {
+	if d.err != nil {
+		return 0
+	}
+	n, k := binary.Varint(d.b)
+	if k <= 0 {
+		d.err = errShort
+		return 0
+	}
+	d.b = d.b[k:]
+	return n
+}
+
+func (d *dec) byte() byte {
+	if d.err != nil || len(d.b) == 0 {
+		d.err = errShort
+		return 0
+	}
+	c := d.b[0]
+	d.b = d.b[1:]
+	return c
+}
+
+func (d *dec) raw() []byte {
+	n := d.uvarint()
+	if d.err != nil {
+		return nil
+	}
+	if n > uint64(len(d.b)) {
+		d.err = errShort
+		return nil
+	}
+	s := d.b[:n]
+	d.b = d.b[n:]
+	return s
+}
+
+func (d *dec) str() string { return string(d.raw()) }
+
+func (d *dec) bytes() []byte {
+	r := d.raw()
+	if r == nil {
+		return nil
+	}
+	return append([]byte(nil), r...)
+}
+
+func (d *dec) time() time.Time {
+	switch d.byte() {
+	case 0:
+		return time.Time{}
+	case 1:
+		sec := d.varint()
+		nsec := d.uvarint()
+		if nsec >= 1e9 {
+			d.err = errors.New("bad time")
+		}
+		return time.Unix(sec, int64(nsec)).UTC()
+	}
+	if d.err == nil {
+		d.err = errors.New("bad time")
+	}
+	return time.Time{}
+}
+
+func (d *dec) end() error {
+	if d.err == nil && len(d.b) != 0 {
+		d.err = errors.New("bytes after the record's end")
+	}
+	return d.err
+}
+
+func encodeUser(u *account.User) []byte {
+	e := enc{b: make([]byte, 0, 192)}
+	e.b = append(e.b, userPayloadV1)
+	e.str(u.Username)
+	e.str(u.Email)
+	e.str(u.FirstName)
+	e.str(u.LastName)
+	e.str(u.SubscriptionType)
+	var f byte
+	if u.SuperUser {
+		f |= flagSuper
+	}
+	if u.Disabled {
+		f |= flagDisabled
+	}
+	if u.PhoneVerified {
+		f |= flagPhoneVerified
+	}
+	if u.MFA != nil {
+		f |= flagHasMFA
+		if u.MFA.Active {
+			f |= flagMFAActive
+		}
+	}
+	e.b = append(e.b, f)
+	e.time(u.Created)
+	e.str(u.Phone)
+	e.str(u.PasswordHash)
+	if u.MFA != nil {
+		e.bytes(u.MFA.SealedSecret)
+		e.uvarint(u.MFA.LastStep)
+		e.uvarint(uint64(max(u.MFA.Failures, 0)))
+		e.time(u.MFA.LockedUntil)
+	}
+	providers := make([]string, 0, len(u.SSO))
+	for p := range u.SSO {
+		providers = append(providers, p)
+	}
+	slices.Sort(providers)
+	e.uvarint(uint64(len(providers)))
+	for _, p := range providers {
+		e.str(p)
+		e.str(u.SSO[p])
+	}
+	e.uvarint(u.Version)
+	e.time(u.Updated)
+	return e.b
+}
+
+func decodeUser(uuid string, p []byte) (*account.User, error) {
+	d := dec{b: p}
+	if v := d.byte(); d.err == nil && v != userPayloadV1 {
+		return nil, fmt.Errorf("user payload version %d is unknown", v)
+	}
+	u := &account.User{UUID: uuid}
+	u.Username = d.str()
+	u.Email = d.str()
+	u.FirstName = d.str()
+	u.LastName = d.str()
+	u.SubscriptionType = d.str()
+	f := d.byte()
+	u.SuperUser = f&flagSuper != 0
+	u.Disabled = f&flagDisabled != 0
+	u.PhoneVerified = f&flagPhoneVerified != 0
+	u.Created = d.time()
+	u.Phone = d.str()
+	u.PasswordHash = d.str()
+	if f&flagHasMFA != 0 {
+		m := &account.MFA{Active: f&flagMFAActive != 0}
+		m.SealedSecret = d.bytes()
+		m.LastStep = d.uvarint()
+		m.Failures = int(d.uvarint())
+		m.LockedUntil = d.time()
+		u.MFA = m
+	}
+	if n := d.uvarint(); n > 0 {
+		if n > uint64(len(d.b)) {
+			return nil, errShort
+		}
+		u.SSO = make(map[string]string, n)
+		for range n {
+			k := d.str()
+			u.SSO[k] = d.str()
+		}
+	}
+	u.Version = d.uvarint()
+	u.Updated = d.time()
+	if err := d.end(); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// MarshalUser returns u as a checksummed record, for a bucket keyed by its
+// uuid (the users bucket, and sync's server copy).
+func MarshalUser(u *account.User) []byte {
+	return sealRecord([]byte(u.UUID), encodeUser(u))
+}
+
+// UnmarshalUser decodes a record MarshalUser wrote under key, reporting a
+// failed checksum or a malformed record as a DamageError.
+func UnmarshalUser(bucket string, key, v []byte) (*account.User, error) {
+	p, err := openRecord(bucket, key, v)
+	if err != nil {
+		return nil, err
+	}
+	u, err := decodeUser(string(key), p)
+	if err != nil {
+		return nil, &DamageError{Detail: fmt.Sprintf("%s record %q: %v", bucket, printableKey(key), err)}
+	}
+	return u, nil
+}
+
+// The outbox payload, version 1 (same primitives as the user's):
+//
+//	1 | id | store id | op | target | actor | base version (uvarint) |
+//	created (time) | state | reason | args: presence bits (uvarint: 1
+//	username, 2 email, 4 first name, 8 last name, 16 subscription, 32 super
+//	user, 64 phone, 128 created) then each present value in that order |
+//	step (uvarint) | provider | sso email | sealed secrets (bytes)
+//
+// The sequence number is the key.
+const mutationPayloadV1 = 1
+
+func encodeMutation(m *Mutation, sealed []byte) []byte {
+	e := enc{b: make([]byte, 0, 256)}
+	e.b = append(e.b, mutationPayloadV1)
+	e.str(m.ID)
+	e.str(m.StoreID)
+	e.str(string(m.Op))
+	e.str(m.Target)
+	e.str(m.Actor)
+	e.uvarint(m.BaseVersion)
+	e.time(m.Created)
+	e.str(m.State)
+	e.str(m.Reason)
+	a := &m.Args
+	strs := []*string{a.Username, a.Email, a.FirstName, a.LastName, a.SubscriptionType}
+	var bits uint64
+	for i, p := range strs {
+		if p != nil {
+			bits |= 1 << i
+		}
+	}
+	if a.SuperUser != nil {
+		bits |= 32
+	}
+	if a.Phone != nil {
+		bits |= 64
+	}
+	if a.Created != nil {
+		bits |= 128
+	}
+	e.uvarint(bits)
+	for _, p := range strs {
+		if p != nil {
+			e.str(*p)
+		}
+	}
+	if a.SuperUser != nil {
+		if *a.SuperUser {
+			e.b = append(e.b, 1)
+		} else {
+			e.b = append(e.b, 0)
+		}
+	}
+	if a.Phone != nil {
+		e.str(*a.Phone)
+	}
+	if a.Created != nil {
+		e.time(*a.Created)
+	}
+	e.uvarint(a.Step)
+	e.str(a.Provider)
+	e.str(a.SSOEmail)
+	e.bytes(sealed)
+	return e.b
+}
+
+func decodeMutation(seq uint64, p []byte) (m Mutation, sealed []byte, err error) {
+	d := dec{b: p}
+	if v := d.byte(); d.err == nil && v != mutationPayloadV1 {
+		return m, nil, fmt.Errorf("outbox payload version %d is unknown", v)
+	}
+	m.Seq = seq
+	m.ID = d.str()
+	m.StoreID = d.str()
+	m.Op = Op(d.str())
+	m.Target = d.str()
+	m.Actor = d.str()
+	m.BaseVersion = d.uvarint()
+	m.Created = d.time()
+	m.State = d.str()
+	m.Reason = d.str()
+	a := &m.Args
+	bits := d.uvarint()
+	for i, dst := range []**string{&a.Username, &a.Email, &a.FirstName, &a.LastName, &a.SubscriptionType} {
+		if bits&(1<<i) != 0 {
+			s := d.str()
+			*dst = &s
+		}
+	}
+	if bits&32 != 0 {
+		b := d.byte() == 1
+		a.SuperUser = &b
+	}
+	if bits&64 != 0 {
+		s := d.str()
+		a.Phone = &s
+	}
+	if bits&128 != 0 {
+		t := d.time()
+		a.Created = &t
+	}
+	a.Step = d.uvarint()
+	a.Provider = d.str()
+	a.SSOEmail = d.str()
+	sealed = d.bytes()
+	if len(sealed) == 0 {
+		sealed = nil
+	}
+	return m, sealed, d.end()
+}
+
+// DecodeUser is UnmarshalUser for a bucket of this store (sync's server
+// copy): damage is reported with the store's path.
+func (t *Tx) DecodeUser(bucket string, key, v []byte) (*account.User, error) {
+	u, err := UnmarshalUser(bucket, key, v)
+	return u, t.withPath(err)
+}
