@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -79,6 +80,8 @@ func scriptParams(dir string) testscript.Params {
 			"smscode":  cmdSMSCode,
 			// bulk import/export
 			"outbox": cmdOutbox,
+			// store damage (store_damage.txtar)
+			"corrupt": cmdCorrupt,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
@@ -234,4 +237,49 @@ func cmdOutbox(ts *testscript.TestScript, neg bool, args []string) {
 		})
 	}))
 	fmt.Fprintf(ts.Stdout(), "%d queued\n", n)
+}
+
+// cmdCorrupt damages a store file the ways disks and copies do:
+//
+//	corrupt empty FILE          cut it to 0 bytes
+//	corrupt truncate FILE SIZE  cut it to SIZE bytes
+//	corrupt zero FILE TEXT      zero the 4 KiB page holding the first TEXT
+//	corrupt flip FILE TEXT      flip one bit in the middle of the first TEXT
+func cmdCorrupt(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: corrupt empty|truncate|zero|flip FILE [ARG]")
+	}
+	path := ts.MkAbs(args[1])
+	data, err := os.ReadFile(path)
+	ts.Check(err)
+	arg := func() string {
+		if len(args) != 3 {
+			ts.Fatalf("corrupt %s: needs FILE and one argument", args[0])
+		}
+		return args[2]
+	}
+	switch args[0] {
+	case "empty":
+		data = nil
+	case "truncate":
+		n, err := strconv.Atoi(arg())
+		ts.Check(err)
+		data = data[:n]
+	case "zero":
+		i := bytes.Index(data, []byte(arg()))
+		if i < 0 {
+			ts.Fatalf("corrupt zero: %q not in %s", arg(), path)
+		}
+		pg := i / 4096
+		clear(data[pg*4096 : (pg+1)*4096])
+	case "flip":
+		i := bytes.Index(data, []byte(arg()))
+		if i < 0 {
+			ts.Fatalf("corrupt flip: %q not in %s", arg(), path)
+		}
+		data[i+len(arg())/2] ^= 1
+	default:
+		ts.Fatalf("corrupt: unknown damage %q", args[0])
+	}
+	ts.Check(os.WriteFile(path, data, 0o600))
 }

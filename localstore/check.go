@@ -248,28 +248,78 @@ func detail(err error) string {
 // silently opens the store as of the other one when one is invalid (its
 // recovery from a torn write), which loses the last commit; Check says so.
 func checkMetaPages(path string, pageSize int, problem func(string, ...any)) {
-	f, err := os.Open(path)
+	metas, err := readMetas(path, pageSize)
 	if err != nil {
 		problem("read meta pages: %v", err)
 		return
 	}
-	defer f.Close()
-	buf := make([]byte, 2*pageSize)
-	if _, err := io.ReadFull(f, buf); err != nil {
-		problem("read meta pages: %v", err)
-		return
-	}
-	const hdr = 16 // page header: id, flags, count, overflow
-	for i := range 2 {
-		m := buf[i*pageSize+hdr:]
-		// magic, version, page size, flags, root (pgid, sequence),
-		// freelist, pgid, txid, then the FNV-64a checksum of all that.
-		magic := binary.LittleEndian.Uint32(m[0:4])
-		sum := binary.LittleEndian.Uint64(m[56:64])
-		h := fnv.New64a()
-		h.Write(m[:56])
-		if magic != 0xED0CDAED || h.Sum64() != sum {
+	for i, m := range metas {
+		if !m.valid {
 			problem("bbolt meta page %d is invalid: the store opens as of the commit before the last one, which may be lost", i)
 		}
 	}
+}
+
+// metaPage is what airt reads of one of bbolt's two meta pages.
+type metaPage struct {
+	valid    bool
+	pageSize int
+	pages    uint64 // the high-water mark: pages the file must hold
+}
+
+// readMetas reads both meta pages of the file at path (pageSize 0: the
+// size the first meta page records).
+func readMetas(path string, pageSize int) ([2]metaPage, error) {
+	var out [2]metaPage
+	f, err := os.Open(path)
+	if err != nil {
+		return out, err
+	}
+	defer f.Close()
+	const hdr = 16 // page header: id, flags, count, overflow
+	parse := func(b []byte) metaPage {
+		m := b[hdr:]
+		// magic, version, page size, flags, root (pgid, sequence),
+		// freelist, pgid, txid, then the FNV-64a checksum of all that.
+		h := fnv.New64a()
+		h.Write(m[:56])
+		return metaPage{
+			valid:    binary.LittleEndian.Uint32(m[0:4]) == 0xED0CDAED && h.Sum64() == binary.LittleEndian.Uint64(m[56:64]),
+			pageSize: int(binary.LittleEndian.Uint32(m[8:12])),
+			pages:    binary.LittleEndian.Uint64(m[40:48]),
+		}
+	}
+	first := make([]byte, 4096)
+	if _, err := io.ReadFull(f, first); err != nil {
+		return out, err
+	}
+	out[0] = parse(first)
+	if pageSize == 0 {
+		pageSize = out[0].pageSize
+		if !out[0].valid || pageSize < 1024 || pageSize > 1<<16 {
+			pageSize = os.Getpagesize()
+		}
+	}
+	second := make([]byte, 4096)
+	if _, err := f.ReadAt(second, int64(pageSize)); err != nil {
+		return out, err
+	}
+	out[1] = parse(second)
+	return out, nil
+}
+
+// checkTruncated compares the file's length with what its valid meta pages
+// say it holds: a store cut short (a failed copy, `truncate`) would
+// otherwise fault inside bbolt when a page past the end is read.
+func checkTruncated(path string, size int64) error {
+	metas, err := readMetas(path, 0)
+	if err != nil {
+		return nil // bbolt reports what it cannot read
+	}
+	for _, m := range metas {
+		if m.valid && int64(m.pages)*int64(m.pageSize) > size {
+			return &DamageError{Path: path, Detail: fmt.Sprintf("the file is %d bytes long but its pages reach %d bytes (truncated)", size, int64(m.pages)*int64(m.pageSize))}
+		}
+	}
+	return nil
 }

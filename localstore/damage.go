@@ -83,7 +83,7 @@ func checkFileBeforeOpen(path string, timeout time.Duration) error {
 	if fi.Size() < minStoreSize {
 		return &DamageError{Path: path, Detail: fmt.Sprintf("the file is %d bytes long, too short to be a store (truncated or emptied)", fi.Size())}
 	}
-	return nil
+	return checkTruncated(path, fi.Size())
 }
 
 // checkSize compares the file's length with the size its own meta page
