@@ -14,7 +14,7 @@ import (
 
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/localstore"
-	usersync "github.com/airt/airt/sync"
+	"github.com/airt/airt/server"
 )
 
 // serverCmd is `airt server`: the sync server over a store in the local
@@ -66,7 +66,7 @@ func (s *serverCmd) run() error {
 		return account.Errorf(account.KindInvalid, "the server's store %s has no users: nobody could log in", store.Path()).
 			WithHint("bootstrap it first: airt --db " + store.Path() + " user create -un USERNAME … -su")
 	}
-	srv, err := usersync.NewServer(store, usersync.ServerOptions{Log: c.env.Stderr, Now: c.env.Now})
+	srv, err := server.NewServer(store, server.Options{Log: c.env.Stderr, Now: c.env.Now})
 	if err != nil {
 		return err
 	}

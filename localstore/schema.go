@@ -59,8 +59,9 @@ var (
 	// Session. The token
 	// itself lives only in the keyring (or the caller's AIRT_SERVICE_TOKEN).
 	// On a server's store the same bucket holds the server tokens, so Apply
-	// revokes both kinds on disable and password reset. The sync package's
-	// own buckets (srv_*) are documented in sync/layout.go.
+	// revokes both kinds on disable and password reset. The server's buckets
+	// (srv_*) are documented in server/layout.go, the sync client's in
+	// sync/layout.go.
 	bucketSessions = []byte("sessions")
 
 	// bucketSMS: user uuid + "/" + purpose -> otp.SMSChallenge as JSON,

@@ -628,3 +628,11 @@ func KeepLocal(tx *localstore.Tx, m *localstore.Mutation) (*localstore.Mutation,
 	}
 	return &n, rebuild(tx, map[string]bool{m.Target: true})
 }
+
+// short abbreviates an id (an epoch, a store id) for a message.
+func short(s string) string {
+	if len(s) > 8 {
+		return s[:8]
+	}
+	return s
+}

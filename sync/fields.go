@@ -9,7 +9,7 @@ import (
 
 // Field names used for conflict detection (see the package comment).
 const (
-	fieldAll      = "*" // a record adopted whole (server bootstrap): touches every field
+	FieldAll      = "*" // a record adopted whole (server bootstrap): touches every field
 	fieldDisabled = "disabled"
 	fieldMFA      = "mfa"
 	fieldMFAStep  = "mfa_step"
@@ -101,7 +101,7 @@ func Conflicts(u *account.User, m *localstore.Mutation, changedSince map[string]
 	}
 	var out []string
 	for _, f := range Fields(m) {
-		if !changedSince[f] && !changedSince[fieldAll] {
+		if !changedSince[f] && !changedSince[FieldAll] {
 			continue
 		}
 		if alreadySo(u, m, f) {
@@ -113,9 +113,9 @@ func Conflicts(u *account.User, m *localstore.Mutation, changedSince map[string]
 	return out
 }
 
-// noop reports whether every field m sets already has that value on u, so
+// Noop reports whether every field m sets already has that value on u, so
 // applying it would change nothing (two admins disabling the same user).
-func noop(u *account.User, m *localstore.Mutation) bool {
+func Noop(u *account.User, m *localstore.Mutation) bool {
 	if m.Op == localstore.OpCreate || m.Op == localstore.OpMFAStep {
 		return false
 	}
@@ -159,8 +159,8 @@ func Only(m *localstore.Mutation, fields []string) *localstore.Mutation {
 	return &c
 }
 
-// without returns the fields of m that are not in drop.
-func without(m *localstore.Mutation, drop []string) []string {
+// Without returns the fields of m that are not in drop.
+func Without(m *localstore.Mutation, drop []string) []string {
 	skip := map[string]bool{}
 	for _, f := range drop {
 		skip[f] = true
@@ -174,9 +174,9 @@ func without(m *localstore.Mutation, drop []string) []string {
 	return out
 }
 
-// fieldValue returns u's value of a profile field as the conflict reason
+// FieldValue returns u's value of a profile field as the conflict reason
 // shows it, and false for fields whose value is not shown.
-func fieldValue(u *account.User, f string) (string, bool) {
+func FieldValue(u *account.User, f string) (string, bool) {
 	switch f {
 	case "username":
 		return u.Username, true
@@ -190,8 +190,8 @@ func fieldValue(u *account.User, f string) (string, bool) {
 	return "", false
 }
 
-// argValue returns the value m sets for a profile field.
-func argValue(m *localstore.Mutation, f string) (string, bool) {
+// ArgValue returns the value m sets for a profile field.
+func ArgValue(m *localstore.Mutation, f string) (string, bool) {
 	a := &m.Args
 	var p *string
 	switch f {

@@ -1,8 +1,8 @@
-// Package sync is airt's sync protocol: the wire format, the server side
-// (Server, an http.Handler over a localstore) and the client engine (Engine:
-// push the outbox, then pull and rebase). Import it as usersync where the
-// standard library's sync is needed too. The package never prints and never
-// exits; commands/sync.go and commands/server.go drive it.
+// Package sync is airt's sync protocol and its client: the wire format and
+// the field rules both sides share (Fields, Conflicts), and the client engine
+// (Engine: push the outbox, then pull and rebase). The server is package
+// server. Import this package as usersync where the standard library's sync
+// is needed too. It never prints and never exits; commands/sync.go drives it.
 //
 // # Wire protocol (version 1)
 //
