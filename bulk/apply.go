@@ -155,6 +155,9 @@ func (im *Importer) Run(r *Reader) error {
 		}
 		first = false
 		committed += len(rows)
+		// The chunk's pages of the store's map need not stay resident: a
+		// large import would otherwise hold most of the file in RSS.
+		im.Store.ReleaseMapped()
 		if im.Done != nil {
 			if err := im.Done(done); err != nil {
 				return err

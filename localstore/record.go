@@ -2,6 +2,7 @@ package localstore
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -129,6 +130,73 @@ func (e *enc) time(t time.Time) {
 	e.b = append(e.b, 1)
 	e.b = binary.AppendVarint(e.b, t.Unix())
 	e.b = binary.AppendUvarint(e.b, uint64(t.Nanosecond()))
+}
+
+// id writes a random id compactly: a 32-digit lower-case hex id (mutation
+// and store ids) or a lower-case uuid as a tag and its 16 bytes, anything
+// else as tag 0 and the text.
+func (e *enc) id(s string) {
+	if b, ok := hexID(s); ok {
+		e.b = append(e.b, 1)
+		e.b = append(e.b, b...)
+	} else if b, ok := hexID(uuidDigits(s)); ok && len(s) == 36 {
+		e.b = append(e.b, 2)
+		e.b = append(e.b, b...)
+	} else {
+		e.b = append(e.b, 0)
+		e.str(s)
+	}
+}
+
+// uuidDigits returns the 32 digits of a uuid-shaped s ("" when not).
+func uuidDigits(s string) string {
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return ""
+	}
+	return s[0:8] + s[9:13] + s[14:18] + s[19:23] + s[24:]
+}
+
+// hexID decodes 32 lower-case hex digits.
+func hexID(s string) ([]byte, bool) {
+	if len(s) != 32 {
+		return nil, false
+	}
+	for _, c := range []byte(s) {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return nil, false
+		}
+	}
+	b, err := hex.DecodeString(s)
+	return b, err == nil
+}
+
+func (d *dec) id() string {
+	switch d.byte() {
+	case 0:
+		return d.str()
+	case 1:
+		return hex.EncodeToString(d.fixed(16))
+	case 2:
+		h := hex.EncodeToString(d.fixed(16))
+		if d.err != nil {
+			return ""
+		}
+		return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+	}
+	if d.err == nil {
+		d.err = errors.New("bad id tag")
+	}
+	return ""
+}
+
+func (d *dec) fixed(n int) []byte {
+	if d.err != nil || len(d.b) < n {
+		d.err = errShort
+		return nil
+	}
+	b := d.b[:n]
+	d.b = d.b[n:]
+	return b
 }
 
 // dec reads what enc wrote; the first error sticks and every later read
@@ -341,6 +409,7 @@ func UnmarshalUser(bucket string, key, v []byte) (*account.User, error) {
 // The outbox payload, version 1 (same primitives as the user's):
 //
 //	1 | id | store id | op | target | actor | base version (uvarint) |
+//	(ids, the target and the actor as enc.id: tag + 16 bytes)
 //	created (time) | state | reason | args: presence bits (uvarint: 1
 //	username, 2 email, 4 first name, 8 last name, 16 subscription, 32 super
 //	user, 64 phone, 128 created) then each present value in that order |
@@ -352,11 +421,11 @@ const mutationPayloadV1 = 1
 func encodeMutation(m *Mutation, sealed []byte) []byte {
 	e := enc{b: make([]byte, 0, 256)}
 	e.b = append(e.b, mutationPayloadV1)
-	e.str(m.ID)
-	e.str(m.StoreID)
+	e.id(m.ID)
+	e.id(m.StoreID)
 	e.str(string(m.Op))
-	e.str(m.Target)
-	e.str(m.Actor)
+	e.id(m.Target)
+	e.id(m.Actor)
 	e.uvarint(m.BaseVersion)
 	e.time(m.Created)
 	e.str(m.State)
@@ -410,11 +479,11 @@ func decodeMutation(seq uint64, p []byte) (m Mutation, sealed []byte, err error)
 		return m, nil, fmt.Errorf("outbox payload version %d is unknown", v)
 	}
 	m.Seq = seq
-	m.ID = d.str()
-	m.StoreID = d.str()
+	m.ID = d.id()
+	m.StoreID = d.id()
 	m.Op = Op(d.str())
-	m.Target = d.str()
-	m.Actor = d.str()
+	m.Target = d.id()
+	m.Actor = d.id()
 	m.BaseVersion = d.uvarint()
 	m.Created = d.time()
 	m.State = d.str()
