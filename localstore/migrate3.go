@@ -14,7 +14,7 @@ import (
 // migrateRecords (schema 2 -> 3) rewrites every JSON value of schema 2 as a
 // checksummed record (record.go): users and sync's server copies in the
 // compact user encoding, outbox entries in the compact mutation encoding,
-// sessions and SMS send times as JSON records. This file holds the only
+// sessions, SMS send times and the server's JSON values as JSON records. This file holds the only
 // decoder of the old form.
 func migrateRecords(tx *bolt.Tx) error {
 	rewrite := func(name []byte, conv func(k, v []byte) ([]byte, error)) error {
@@ -77,6 +77,14 @@ func migrateRecords(tx *bolt.Tx) error {
 		return jsonRecord(k, v)
 	}); err != nil {
 		return err
+	}
+	// The server's own buckets of JSON values (server/layout.go) become
+	// JSON records; the server reads both JSON and its compact payloads
+	// inside a record.
+	for _, name := range []string{"srv_changes", "srv_outcomes", "srv_devices", "srv_disabled_tokens"} {
+		if err := rewrite([]byte(name), jsonRecord); err != nil {
+			return err
+		}
 	}
 	return rewrite(bucketOutbox, func(k, v []byte) ([]byte, error) {
 		var old struct {

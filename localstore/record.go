@@ -524,3 +524,29 @@ func (t *Tx) DecodeUser(bucket string, key, v []byte) (*account.User, error) {
 	u, err := UnmarshalUser(bucket, key, v)
 	return u, t.withPath(err)
 }
+
+// SealRecord returns payload as a checksummed record for key, for packages
+// that keep their own buckets in the store (the server's history,
+// outcomes, devices and revoked tokens).
+func SealRecord(key, payload []byte) []byte { return sealRecord(key, payload) }
+
+// OpenRecord checks a record SealRecord wrote under key in bucket and
+// returns its payload; a failed checksum is a DamageError naming the store.
+func (t *Tx) OpenRecord(bucket string, key, v []byte) ([]byte, error) {
+	p, err := openRecord(bucket, key, v)
+	return p, t.withPath(err)
+}
+
+// SealJSON is SealRecord of v's JSON encoding.
+func SealJSON(key []byte, v any) ([]byte, error) { return putJSONRecord(key, v) }
+
+// OpenJSON decodes a record SealJSON wrote into dst.
+func (t *Tx) OpenJSON(bucket string, key, v []byte, dst any) error {
+	return t.withPath(getJSONRecord(bucket, key, v, dst))
+}
+
+// Damage returns a DamageError naming this store, for a record of another
+// package's bucket that passed its checksum but does not decode.
+func (t *Tx) Damage(format string, args ...any) error {
+	return t.s.damaged(format, args...)
+}

@@ -3,9 +3,11 @@ package server
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/localstore"
@@ -52,11 +54,9 @@ func (s *Server) record(tx *localstore.Tx, u *account.User, m *localstore.Mutati
 	if err := tx.PutUser(&old, u); err != nil {
 		return 0, err
 	}
-	data, err := json.Marshal(change{ID: randomID(8), UUID: u.UUID, Store: store, Seq: m.Seq, Mutation: m.ID, Fields: fields})
-	if err != nil {
-		return 0, err
-	}
-	if err := changes.Put(revKey(rev), data); err != nil {
+	key := revKey(rev)
+	ch := change{ID: randomID(8), UUID: u.UUID, Store: store, Seq: m.Seq, Mutation: m.ID, Fields: fields}
+	if err := changes.Put(key, localstore.SealRecord(key, encodeChange(ch))); err != nil {
 		return 0, err
 	}
 	hist, err := tx.Bucket(bucketHistory)
@@ -81,9 +81,9 @@ func changedSince(tx *localstore.Tx, uuid string, base uint64, store string) (ma
 	prefix := []byte(uuid)
 	c := hist.Cursor()
 	for k, _ := c.Seek(append(append([]byte(nil), prefix...), revKey(base+1)...)); k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+8; k, _ = c.Next() {
-		var ch change
-		if err := json.Unmarshal(changes.Get(k[len(prefix):]), &ch); err != nil {
-			return nil, fmt.Errorf("decode change %d: %w", binary.BigEndian.Uint64(k[len(prefix):]), err)
+		ch, err := getChange(tx, changes, k[len(prefix):])
+		if err != nil {
+			return nil, err
 		}
 		if store != "" && ch.Store == store {
 			continue // the pushing store's own earlier change: its admin saw it
@@ -102,7 +102,7 @@ func getDevice(tx *localstore.Tx, store string) (device, error) {
 		return d, err
 	}
 	if v := b.Get([]byte(store)); v != nil {
-		err = json.Unmarshal(v, &d)
+		err = tx.OpenJSON(string(bucketDevices), []byte(store), v, &d)
 	}
 	return d, err
 }
@@ -117,7 +117,7 @@ func putJSON(tx *localstore.Tx, bucket, key []byte, v any) error {
 	if err != nil {
 		return err
 	}
-	data, err := json.Marshal(v)
+	data, err := localstore.SealJSON(key, v)
 	if err != nil {
 		return fmt.Errorf("encode %s/%s: %w", bucket, key, err)
 	}
@@ -142,12 +142,31 @@ func (s *Server) checkHistory(tx *localstore.Tx, epoch string, cursor uint64, cu
 	if err != nil {
 		return err
 	}
-	var ch change
-	v := changes.Get(revKey(cursor))
 	head := changes.Sequence()
-	if v == nil || json.Unmarshal(v, &ch) != nil || ch.ID != cursorID {
+	ch, err := getChange(tx, changes, revKey(cursor))
+	if errors.Is(err, localstore.ErrDamaged) {
+		return err
+	}
+	if err != nil || ch.ID != cursorID {
 		return &httpError{status: http.StatusConflict, code: usersync.CodeHistoryReset,
 			text: fmt.Sprintf("the server's history went back: this store pulled up to revision %d, the server is at revision %d with another history", cursor, head)}
 	}
 	return nil
+}
+
+// getChange reads the change at key (a revision); a missing one is an error.
+func getChange(tx *localstore.Tx, changes *bolt.Bucket, key []byte) (change, error) {
+	v := changes.Get(key)
+	if v == nil {
+		return change{}, fmt.Errorf("change %d is missing", binary.BigEndian.Uint64(key))
+	}
+	p, err := tx.OpenRecord(string(bucketChanges), key, v)
+	if err != nil {
+		return change{}, err
+	}
+	ch, err := decodeChange(p)
+	if err != nil {
+		return change{}, tx.Damage("%s record %d: %v", bucketChanges, binary.BigEndian.Uint64(key), err)
+	}
+	return ch, nil
 }

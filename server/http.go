@@ -144,9 +144,10 @@ func disabledToken(tx *localstore.Tx, tok string) bool {
 	if err != nil || b == nil {
 		return false
 	}
-	v := b.Get([]byte(localstore.TokenHash(tok)))
+	k := []byte(localstore.TokenHash(tok))
+	v := b.Get(k)
 	var sess localstore.Session
-	if v == nil || json.Unmarshal(v, &sess) != nil || !tx.Now().Before(sess.Expires) {
+	if v == nil || tx.OpenJSON(string(bucketDisabledTokens), k, v, &sess) != nil || !tx.Now().Before(sess.Expires) {
 		return false
 	}
 	u, err := tx.User(sess.UserUUID)

@@ -2,7 +2,6 @@ package server
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"net/http"
 	"strconv"
 
@@ -38,10 +37,10 @@ func (s *Server) handlePull(w http.ResponseWriter, r *http.Request) {
 		var order []string
 		c := changes.Cursor()
 		n := 0
-		for k, v := c.Seek(revKey(after + 1)); k != nil && n < limit; k, v = c.Next() {
+		for k, _ := c.Seek(revKey(after + 1)); k != nil && n < limit; k, _ = c.Next() {
 			n++
-			var ch change
-			if err := json.Unmarshal(v, &ch); err != nil {
+			ch, err := getChange(tx, changes, k)
+			if err != nil {
 				return err
 			}
 			resp.Cursor, resp.CursorID = binary.BigEndian.Uint64(k), ch.ID

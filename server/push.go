@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -82,7 +81,7 @@ func (s *Server) previous(tx *localstore.Tx, store string, m *localstore.Mutatio
 	if b, _ := tx.Bucket(bucketOutcomes); b != nil {
 		if v := b.Get(outcomeKey(store, m.Seq)); v != nil {
 			var r usersync.Result
-			if json.Unmarshal(v, &r) == nil {
+			if tx.OpenJSON(string(bucketOutcomes), outcomeKey(store, m.Seq), v, &r) == nil {
 				switch {
 				case r.ID != m.ID:
 					return usersync.Result{ID: m.ID, Seq: m.Seq, Outcome: usersync.Rejected,
