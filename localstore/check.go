@@ -224,9 +224,9 @@ func checkRecords(t *Tx, r *CheckReport, problem func(string, ...any)) {
 		}
 		return nil
 	})
-	if b := tx.Bucket([]byte("srv_copy")); b != nil {
+	if b := tx.Bucket(bucketServerCopy); b != nil {
 		_ = b.ForEach(func(k, v []byte) error {
-			if _, err := UnmarshalUser("srv_copy", k, v); err != nil {
+			if _, err := t.ServerCopy(string(k)); err != nil {
 				problem("%s", detail(err))
 			}
 			return nil

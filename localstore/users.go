@@ -145,6 +145,9 @@ func (t *Tx) PutUser(old, u *account.User) error {
 		return account.ErrEmailTaken
 	}
 	if old != nil {
+		if err := t.materializeServerCopy(u.UUID); err != nil {
+			return err
+		}
 		if err := t.dropIndexes(old); err != nil {
 			return err
 		}
@@ -178,6 +181,9 @@ func (t *Tx) PutUser(old, u *account.User) error {
 // DeleteUser removes u and its index entries (sync uses it when a server
 // copy replaces a local one).
 func (t *Tx) DeleteUser(u *account.User) error {
+	if err := t.materializeServerCopy(u.UUID); err != nil {
+		return err
+	}
 	if err := t.dropIndexes(u); err != nil {
 		return err
 	}

@@ -393,26 +393,13 @@ func fromWire(tx *localstore.Tx, wu *WireUser) (*account.User, error) {
 
 // ServerCopy returns the server's copy of a user (nil when none).
 func ServerCopy(tx *localstore.Tx, uuid string) (*account.User, error) {
-	b, err := tx.Bucket(bucketServerCopy)
-	if err != nil || b == nil {
-		return nil, err
-	}
-	k := []byte(uuid)
-	v := b.Get(k)
-	if v == nil {
-		return nil, nil
-	}
-	return tx.DecodeUser("srv_copy", k, v)
+	return tx.ServerCopy(uuid)
 }
 
 // Rebase stores the pulled users as the server's copies and rebuilds the
 // local view of them and of every user the outbox touches: server copy, then
 // the pending mutations replayed in order. Runs in tx (one per page).
 func Rebase(tx *localstore.Tx, users []WireUser) error {
-	b, err := tx.Bucket(bucketServerCopy)
-	if err != nil {
-		return err
-	}
 	affected := map[string]bool{}
 	for i := range users {
 		u, err := fromWire(tx, &users[i])
@@ -432,7 +419,7 @@ func Rebase(tx *localstore.Tx, users []WireUser) error {
 				return err
 			}
 		}
-		if err := b.Put([]byte(u.UUID), localstore.MarshalUser(u)); err != nil {
+		if err := tx.PutServerCopy(u); err != nil {
 			return err
 		}
 		affected[u.UUID] = true
@@ -495,6 +482,19 @@ func rebuild(tx *localstore.Tx, affected map[string]bool) error {
 		}
 		if sc, err := ServerCopy(tx, id); err == nil && sc != nil {
 			if err := tx.PutUser(nil, sc); err != nil && !isTaken(err) {
+				return err
+			}
+		}
+	}
+	// Where no queued change touches a user, its local record is the
+	// server's copy: keep it once.
+	touched := map[string]bool{}
+	for _, m := range pending {
+		touched[m.Target] = true
+	}
+	for _, id := range ids {
+		if !touched[id] {
+			if err := tx.ShareServerCopy(id); err != nil {
 				return err
 			}
 		}
