@@ -122,15 +122,15 @@ func checkUsers(t *Tx, r *CheckReport, problem func(string, ...any)) {
 			return nil
 		}
 		id := string(k)
-		if got := byName.Get([]byte(account.NormalizeKey(u.Username))); string(got) != id {
+		if got := byName.Get([]byte(account.NormalizeKey(u.Username))); indexUUID(got) != id {
 			problem("user %s: the username index does not point to it for %q", id, u.Username)
 		}
-		if got := byEmail.Get([]byte(account.NormalizeKey(u.Email))); string(got) != id {
+		if got := byEmail.Get([]byte(account.NormalizeKey(u.Email))); indexUUID(got) != id {
 			problem("user %s: the email index does not point to it for %q", id, u.Email)
 		}
 		ok := orderKey(u)
 		orderKeys[string(ok)] = true
-		if got := order.Get(ok); string(got) != id {
+		if got := order.Get(ok); indexUUID(got) != id {
 			problem("user %s: missing from the ls order index", id)
 		}
 		if in := supers.Get(k) != nil; in != (u.SuperUser && !u.Disabled) {
@@ -144,8 +144,8 @@ func checkUsers(t *Tx, r *CheckReport, problem func(string, ...any)) {
 		b    *bolt.Bucket
 	}{{"username", byName}, {"email", byEmail}, {"ls order", order}} {
 		_ = ix.b.ForEach(func(k, v []byte) error {
-			if users.Get(v) == nil {
-				problem("%s index entry %q points to no user (%q)", ix.name, printableKey(k), printableKey(v))
+			if users.Get([]byte(indexUUID(v))) == nil {
+				problem("%s index entry %q points to no user (%q)", ix.name, printableKey(k), indexUUID(v))
 			} else if ix.b == order && !orderKeys[string(k)] {
 				problem("ls order index entry %x belongs to no user's current fields", k)
 			}

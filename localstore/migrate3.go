@@ -14,7 +14,8 @@ import (
 // migrateRecords (schema 2 -> 3) rewrites every JSON value of schema 2 as a
 // checksummed record (record.go): users and sync's server copies in the
 // compact user encoding, outbox entries in the compact mutation encoding,
-// sessions, SMS send times and the server's JSON values as JSON records. This file holds the only
+// sessions, SMS send times and the server's JSON values as JSON records;
+// the index values (uuids) become the uuid's 16 bytes. This file holds the only
 // decoder of the old form.
 func migrateRecords(tx *bolt.Tx) error {
 	rewrite := func(name []byte, conv func(k, v []byte) ([]byte, error)) error {
@@ -63,6 +64,11 @@ func migrateRecords(tx *bolt.Tx) error {
 	}
 	if err := rewrite(bucketUsers, user); err != nil {
 		return err
+	}
+	for _, name := range [][]byte{bucketByUsername, bucketByEmail, bucketOrder} {
+		if err := rewrite(name, func(_, v []byte) ([]byte, error) { return indexValue(string(v)), nil }); err != nil {
+			return err
+		}
 	}
 	if err := rewrite([]byte("srv_copy"), user); err != nil {
 		return err

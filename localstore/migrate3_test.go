@@ -62,6 +62,19 @@ func toSchema2Records(t *testing.T, tx *bolt.Tx) {
 		}
 		return s
 	})
+	for _, name := range [][]byte{bucketByUsername, bucketByEmail, bucketOrder} {
+		b := tx.Bucket(name)
+		var keys, vals [][]byte
+		b.ForEach(func(k, v []byte) error {
+			keys, vals = append(keys, clone(k)), append(vals, []byte(indexUUID(v)))
+			return nil
+		})
+		for i := range keys {
+			if err := b.Put(keys[i], vals[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	if err := tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte("2")); err != nil {
 		t.Fatal(err)
 	}

@@ -92,7 +92,7 @@ func TestRankIndexMatchesWalk(t *testing.T) {
 			}
 			c := tx.tx.Bucket(bucketOrder).Cursor()
 			for k, v := c.Seek(prefix); k != nil && k[0] == prefix[0]; k, v = c.Next() {
-				u, _ := tx.User(string(v))
+				u, _ := tx.User(indexUUID(v))
 				all = append(all, *u)
 			}
 			for _, off := range []int{0, 1, 255, 256, 257, 511, 512, 513, len(all) - 3, len(all), len(all) + 5} {

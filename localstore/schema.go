@@ -10,8 +10,9 @@ package localstore
 //	0xA7 | CRC-32C of key + payload (4 bytes) | payload
 //
 // verified on every read (record.go, which also documents the compact user
-// and mutation payloads). Index values are plain uuids, meta values plain
-// text; `airt store check` verifies those against the records.
+// and mutation payloads). The username, email and order indexes name a user
+// by the 16 bytes of its uuid (users.go: indexValue); meta values are plain
+// text; `airt store check` verifies the indexes against the records.
 
 // SchemaVersion is the layout version written to meta/schema_version. Open
 // migrates older stores forward (migrations, below) and refuses newer ones.
@@ -29,15 +30,17 @@ var (
 	// (record.go; secrets sealed or hashed).
 	bucketUsers = []byte("users")
 
-	// bucketByUsername: lower-cased username -> uuid (unique, case-insensitive).
+	// bucketByUsername: lower-cased username -> uuid (16 bytes; unique,
+	// case-insensitive).
 	bucketByUsername = []byte("idx_username")
 
-	// bucketByEmail: lower-cased email -> uuid (unique, case-insensitive).
+	// bucketByEmail: lower-cased email -> uuid (16 bytes; unique,
+	// case-insensitive).
 	bucketByEmail = []byte("idx_email")
 
 	// bucketOrder lists users in `ls` order, split by state so that a page of
 	// active or disabled users never scans the other kind:
-	//   'a'|'d' + created (8 bytes, unix nanoseconds) + lower-cased username -> uuid
+	//   'a'|'d' + created (8 bytes, unix nanoseconds) + lower-cased username -> uuid (16 bytes)
 	bucketOrder = []byte("idx_order")
 
 	// bucketOrderChunks is the rank index over bucketOrder (rank.go): first

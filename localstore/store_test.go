@@ -58,13 +58,13 @@ func checkInvariants(t *testing.T, s *Store) {
 			return nil
 		})
 		for id, u := range users {
-			if got := tx.Bucket(bucketByUsername).Get([]byte(account.NormalizeKey(u.Username))); string(got) != id {
+			if got := tx.Bucket(bucketByUsername).Get([]byte(account.NormalizeKey(u.Username))); indexUUID(got) != id {
 				t.Errorf("username index of %s = %q", u.Username, got)
 			}
-			if got := tx.Bucket(bucketByEmail).Get([]byte(account.NormalizeKey(u.Email))); string(got) != id {
+			if got := tx.Bucket(bucketByEmail).Get([]byte(account.NormalizeKey(u.Email))); indexUUID(got) != id {
 				t.Errorf("email index of %s = %q", u.Email, got)
 			}
-			if got := tx.Bucket(bucketOrder).Get(orderKey(&u)); string(got) != id {
+			if got := tx.Bucket(bucketOrder).Get(orderKey(&u)); indexUUID(got) != id {
 				t.Errorf("order index of %s = %q", u.Username, got)
 			}
 			inSuper := tx.Bucket(bucketSuperUsers).Get([]byte(id)) != nil
