@@ -1,6 +1,7 @@
 package main
 
-// Fault injection for sync (anchors §1.10 rule 17): a push of 1,000
+// Fault injection for sync, because a queue is only as good as its worst
+// crash: a push of 1,000
 // mutations while the client (a real `airt sync` process) is killed with
 // SIGKILL at many points and the server is killed and restarted mid-push;
 // after a final sync the server holds every change exactly once.

@@ -1,6 +1,6 @@
 package account
 
-// The permission rules of DESIGN §2, the same on the client and the server: a
+// The permission rules, the same on the client and the server: a
 // super user may do everything; any other user may read and update only their
 // own account and manage their own MFA, phone and SSO.
 

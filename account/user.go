@@ -1,20 +1,27 @@
 // Package account holds the domain of airt: the user record, the rules that
-// validate it, the permission rules of DESIGN §2 and the typed errors that
+// validate it, the permission rules (permissions.go) and the typed errors that
 // every layer (local store, server, commands) shares. It does no I/O.
 package account
 
 import "time"
 
 // Columns are the 12 public columns of a user, in the order the original
-// client printed them (DESIGN §3). Tables, -f, --output json|csv use them.
+// client printed them, so its tables and -f templates keep working. Tables,
+// -f, --output json|csv use them.
 var Columns = []string{
 	"uuid", "username", "email", "super_user", "is_mfa_active", "disabled",
 	"created", "subscription_type", "first_name", "last_name", "phone_number",
 	"is_phone_number_verified",
 }
 
-// SubscriptionTypes are the subscription types a user may have.
+// SubscriptionTypes are the subscription types airt offers.
 var SubscriptionTypes = []string{"small", "medium", "large"}
+
+// LegacySubscriptionTypes are the other types the original server accepted.
+// They are kept so that its users can be imported and synced unchanged; like
+// every subscription type they are a label and grant nothing ("superuser"
+// is not super_user).
+var LegacySubscriptionTypes = []string{"infobip", "captn", "test", "superuser", "captn_trial"}
 
 // SSOProviders are the single sign-on providers a user may link.
 var SSOProviders = []string{"google", "github"}

@@ -72,10 +72,12 @@ func ValidateEmail(s string) error {
 	return nil
 }
 
-// ValidateSubscription checks a subscription type.
+// ValidateSubscription checks a subscription type: one of
+// SubscriptionTypes or LegacySubscriptionTypes.
 func ValidateSubscription(s string) error {
-	if !slices.Contains(SubscriptionTypes, s) {
-		return Errorf(KindInvalid, "subscription type %q is not valid: use one of small, medium, large", s)
+	if !slices.Contains(SubscriptionTypes, s) && !slices.Contains(LegacySubscriptionTypes, s) {
+		return Errorf(KindInvalid, "subscription type %q is not valid: use one of small, medium, large", s).
+			WithHint("the original server's infobip, captn, test, superuser and captn_trial are accepted too, for migrated users")
 	}
 	return nil
 }

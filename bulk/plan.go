@@ -66,7 +66,8 @@ type Decision struct {
 type Checker struct {
 	Policy Policy
 	// Bootstrap is set when the store is empty: the first row creates the
-	// first super user without a login (DESIGN §2), the others are created
+	// first super user without a login (an empty store has nobody to log in
+	// as, see localstore/apply.go), the others are created
 	// by that user.
 	Bootstrap bool
 

@@ -61,7 +61,6 @@ type ResultWriter struct {
 	output  string
 	widths  [5]int
 	pending []Result
-	n       int
 	cw      *csv.Writer
 	started bool
 }

@@ -398,6 +398,12 @@ func (row *Row) setColumn(col, text string, raw json.RawMessage) string {
 		if err != nil {
 			return fmt.Sprintf("created %q: not an RFC 3339 time like 2024-01-02T03:04:05Z", truncate(text, 40))
 		}
+		if t.IsZero() {
+			// airt's zero time means "unknown" (it prints None), so
+			// this value cannot be kept; say so rather than replace it
+			// with the import time.
+			return fmt.Sprintf("created %q: 0001-01-01T00:00:00Z cannot be stored (airt reads it as unknown); leave created empty to use the import time", truncate(text, 40))
+		}
 		row.Created = t.UTC()
 	case colSuperUser, colDisabled, colMFA, colPhoneVerified:
 		b, err := parseBool(text)

@@ -134,7 +134,7 @@ func TestValidateRow(t *testing.T) {
 			`username "a b": must not contain spaces or control characters`,
 			"first_name: must not be empty",
 			`email "a@b": not an email address like alice@example.com`,
-			`subscription type "huge" is not valid: use one of small, medium, large`,
+			`subscription type "huge" is not valid: use one of small, medium, large (the original server's infobip, captn, test, superuser and captn_trial are accepted too, for migrated users)`,
 		}},
 	}
 	for _, tt := range tests {

@@ -15,7 +15,6 @@ import (
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/credentials"
 	"github.com/airt/airt/localstore"
-	"github.com/airt/airt/otp"
 )
 
 // cli is the state shared by the commands of one invocation: the global
@@ -38,11 +37,8 @@ type cli struct {
 	stdin *bufio.Reader
 }
 
-// Keyring entry names (per store, see credentials).
-const (
-	keySession  = "session"
-	keyStoreKey = "store-key"
-)
+// keySession names the session token's keyring entry (per store).
+const keySession = credentials.EntrySession
 
 func newCLI(env *Env) *cli {
 	c := &cli{env: env, actions: map[string]func() error{}}
@@ -148,22 +144,11 @@ func (c *cli) close() {
 // first use (create is true only while the store holds no sealed secret, and
 // the caller holds the store's write lock, so two processes never race).
 func (c *cli) storeKey(_ string, create bool) ([]byte, error) {
-	v, err := c.creds.Get(keyStoreKey)
-	if err == nil {
-		return decodeKey(v)
+	k, made, err := credentials.StoreKey(c.creds, create)
+	if made {
+		c.debugf("new store key kept in the keyring (%s)", c.creds.Backend())
 	}
-	if !errors.Is(err, credentials.ErrNotFound) || !create {
-		return nil, err
-	}
-	k, err := otp.NewKey()
-	if err != nil {
-		return nil, err
-	}
-	if err := c.creds.Set(keyStoreKey, encodeKey(k)); err != nil {
-		return nil, err
-	}
-	c.debugf("new store key kept in the keyring (%s)", c.creds.Backend())
-	return k, nil
+	return k, err
 }
 
 // token returns the caller's token: AIRT_SERVICE_TOKEN, else the keyring.

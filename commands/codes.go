@@ -16,14 +16,14 @@ import (
 	"github.com/airt/airt/otp"
 )
 
-// One-time codes (DESIGN §5): checking TOTP and SMS codes inside a command's
+// One-time codes: checking TOTP and SMS codes inside a command's
 // transaction, counting wrong codes so the count survives the failed
 // command, the --otp prompt of the changing commands, the original's menus,
 // and sending SMS codes through AIRT_SMS_COMMAND.
 
 // otpTries is how many codes a prompt loop checks before giving up. The
-// original prompted 3 times but checked only 2 codes (client spec §4.1);
-// here 3 prompts check 3 codes.
+// original prompted 3 times but checked only 2 codes (it read the third and
+// threw it away); here 3 prompts check 3 codes.
 const otpTries = 3
 
 // codeFailure is a wrong one-time code. The command's transaction rolls back
@@ -71,7 +71,7 @@ func (c *cli) update(fn func(*localstore.Tx) error) error {
 // updateOTP runs fn(tx, code) in one transaction; fn checks the caller's code
 // with checkCallerOTP. When the caller has MFA, no --otp was given and stdin
 // is a terminal, the whole transaction is run again with a code prompted for
-// (the original's requires_totp, §1.6a): each failure is printed, then
+// (as the original's requires_totp decorator did): each failure is printed, then
 // "Please enter the OTP displayed in the authenticator app: ", up to 3 codes.
 // Off a terminal the "OTP is required" error is returned at once.
 func (c *cli) updateOTP(code string, fn func(tx *localstore.Tx, code string) error) error {
@@ -90,7 +90,8 @@ func (c *cli) updateOTP(code string, fn func(tx *localstore.Tx, code string) err
 	return err
 }
 
-// checkCallerOTP enforces DESIGN §5 for a changing command: a caller without
+// checkCallerOTP enforces the one-time-code rule of a changing command (README
+// "One-time codes"): a caller without
 // MFA must not pass --otp; a caller with MFA must give a valid TOTP code,
 // which is then used up (its step recorded, so it is never accepted again).
 // A wrong code returns a *codeFailure (see update).
@@ -286,7 +287,7 @@ func smsError(err error, purpose string) error {
 	return account.ErrInvalidOTP
 }
 
-// codeMenu runs the original's option menu (§1.6b/c, §2.8) for the codes of
+// codeMenu runs the original's option menu (prompt.go) for the codes of
 // user who: [1] the authenticator app, [2] an SMS code sent to who's verified
 // phone for purpose. attempt runs the command's transaction with the code;
 // up to tries codes are checked, each failure printed before the next prompt.

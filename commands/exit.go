@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"encoding/base64"
 	"errors"
 	"fmt"
 
@@ -9,7 +8,7 @@ import (
 	"github.com/airt/airt/render"
 )
 
-// Exit codes (DESIGN §3), documented in the README and in `airt --help`.
+// Exit codes, documented in the README and in `airt --help`.
 const (
 	ExitOK          = 0
 	ExitError       = 1
@@ -51,8 +50,10 @@ func (c *cli) report(err error) int {
 	}
 	var fe *render.FormatError
 	if errors.As(err, &fe) {
-		// The original printed -f errors without the "Error: " prefix.
-		fmt.Fprintln(c.env.Stderr, fe.Error())
+		// The original printed -f errors without the "Error: " prefix,
+		// through click, which dropped ANSI sequences off a terminal.
+		st := render.Stream{Terminal: c.env.StderrTerminal, NoColor: c.env.Getenv("NO_COLOR") != ""}
+		fmt.Fprint(c.env.Stderr, st.Text(fe.Error()+"\n"))
 		return ExitError
 	}
 	c.printError(err)
@@ -65,16 +66,6 @@ func (c *cli) report(err error) int {
 		return ExitUnreachable
 	}
 	return ExitError
-}
-
-func encodeKey(k []byte) string { return base64.StdEncoding.EncodeToString(k) }
-
-func decodeKey(s string) ([]byte, error) {
-	k, err := base64.StdEncoding.DecodeString(s)
-	if err != nil || len(k) != 32 {
-		return nil, errors.New("store key in the keyring is damaged")
-	}
-	return k, nil
 }
 
 // printError prints err as "Error: <text>" and its hint line, on stderr.

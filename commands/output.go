@@ -1,13 +1,15 @@
 package commands
 
 import (
+	"bytes"
+
 	"github.com/alecthomas/kingpin/v2"
 
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/render"
 )
 
-// outputFlags are the output options of the table commands (DESIGN §3).
+// outputFlags are the output options of the table commands (README "Output").
 type outputFlags struct {
 	format string
 	quiet  bool
@@ -41,8 +43,25 @@ func (o *outputFlags) check() error {
 
 // printUsers renders users; humanize selects the humanized `created`.
 func (c *cli) printUsers(o *outputFlags, users []account.User, humanize bool) error {
-	return render.Users(c.env.Stdout, users, render.Options{
+	return render.Users(c.env.Stdout, users, c.renderOptions(o, humanize))
+}
+
+// renderUsers renders users into memory. The changing commands call it
+// inside their transaction, so that a -f template that fails only on the
+// changed values (a spec on a missing phone number, an index past the end
+// of a name) rolls the change back instead of failing after it.
+func (c *cli) renderUsers(o *outputFlags, users []account.User, humanize bool) ([]byte, error) {
+	var b bytes.Buffer
+	if err := render.Users(&b, users, c.renderOptions(o, humanize)); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func (c *cli) renderOptions(o *outputFlags, humanize bool) render.Options {
+	return render.Options{
 		Format: o.parsed, Quiet: o.quiet, Output: o.output,
 		Humanize: humanize, Now: c.now(),
-	})
+		Stream: render.Stream{Terminal: c.env.StdoutTerminal, NoColor: c.env.Getenv("NO_COLOR") != ""},
+	}
 }

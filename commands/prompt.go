@@ -12,8 +12,8 @@ import (
 
 // Prompts read answers from stdin one line at a time, on a terminal and from
 // a script alike (`printf '1\n123456\n' | airt user mfa disable`). Prompt
-// texts are the original's (reference/airt-client-spec.md §3); they go to
-// stdout without a newline, as click printed them.
+// texts are the original's, word for word; they go to stdout without a
+// newline, as click (the original's CLI library) printed them.
 
 // errNoAnswer is returned when stdin ends before a prompt got its answer.
 var errNoAnswer = &account.Error{Kind: account.KindFailed, Text: "Aborted: no answer on standard input",
@@ -98,14 +98,15 @@ func (c *cli) promptNewPassword() (string, error) {
 	}
 }
 
-// menu is one of the original's option menus (§1.6b, §2.8).
+// menu is one of the original's option menus (a code from the authenticator
+// app or by SMS).
 type menu struct {
 	header, option1, option2, footer, invalid, prompt string
 }
 
 // The menus, with the original's texts.
 var (
-	// otpMenu is the menu of `mfa disable` and `token` (§1.6b/c).
+	// otpMenu is the menu of `mfa disable` and `token`.
 	otpMenu = menu{
 		header:  "\nPlease choose an option\n\n",
 		option1: "Use the dynamically generated six-digit verification code from the authenticator application",
@@ -114,7 +115,7 @@ var (
 		invalid: "Please enter a valid option",
 		prompt:  "Enter your option: ",
 	}
-	// resetMenu is the menu of `reset-password` (§2.8).
+	// resetMenu is the menu of `reset-password`.
 	resetMenu = menu{
 		header:  "\nPlease choose an option to reset your password\n\n",
 		option1: "Reset password using the dynamically generated six-digit verification code from the authenticator application",

@@ -20,7 +20,7 @@ import (
 // serverCmd is `airt server`: the sync server over a store in the local
 // store's format. It keeps the store open (and so locked) while it runs:
 // bootstrap the server's store offline before starting it
-// (`airt --db FILE user create … -su`, DESIGN §6 rule 9); changes made
+// (`airt --db FILE user create … -su`, README "Sync and server"); changes made
 // offline on that file between two runs are recorded as server changes
 // when it starts again.
 type serverCmd struct {

@@ -73,7 +73,7 @@ func (t *tokenCmd) run() error {
 	}
 	err := attempt(proof{code: t.otp, totp: true, sms: otp.PurposeGetToken})
 	if t.otp == "" && c.env.StdinTerminal && errors.Is(err, account.ErrOTPRequired) {
-		// The original's menu (§1.6c): the authenticator app, or an SMS code
+		// The original's menu: the authenticator app, or an SMS code
 		// to the user's verified phone.
 		c.printError(err)
 		err = c.codeMenu(otpMenu, totpPrompt, otpTries, user, otp.PurposeGetToken, attempt)

@@ -51,8 +51,9 @@ func (u *userUpdate) run() error {
 	if u.set["email"] {
 		args.Email = &u.email
 	}
-	var updated *account.User
+	var out []byte
 	err := c.updateOTP(u.otp, func(tx *localstore.Tx, code string) error {
+		var updated *account.User
 		caller, err := c.caller(tx)
 		if err != nil {
 			return err
@@ -67,16 +68,18 @@ func (u *userUpdate) run() error {
 		if len(u.set) == 0 {
 			// Nothing to change: print the user as it is, queue nothing.
 			updated = target
-			return nil
+		} else if updated, err = tx.Change(caller, &localstore.Mutation{Op: localstore.OpUpdate,
+			Target: target.UUID, BaseVersion: target.Version, Args: args}); err != nil {
+			return err
 		}
-		updated, err = tx.Change(caller, &localstore.Mutation{Op: localstore.OpUpdate,
-			Target: target.UUID, BaseVersion: target.Version, Args: args})
+		out, err = c.renderUsers(&u.out, []account.User{*updated}, true)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	return c.printUsers(&u.out, []account.User{*updated}, true)
+	_, err = c.env.Stdout.Write(out)
+	return err
 }
 
 // userSetDisabled is `airt user disable` and `airt user enable`.
@@ -112,12 +115,21 @@ func (x *userSetDisabled) run() error {
 	if err := x.out.check(); err != nil {
 		return err
 	}
-	var changed []account.User
+	var out []byte
 	err := c.updateOTP(x.otp, func(tx *localstore.Tx, code string) error {
-		changed = nil
+		var changed []account.User
 		caller, err := c.caller(tx)
 		if err != nil {
 			return err
+		}
+		if !caller.SuperUser {
+			// The original looked each user up first, and a non-super
+			// user may only look up themselves.
+			for _, ref := range x.users {
+				if ref != caller.UUID && ref != caller.Username {
+					return account.ErrOtherUsersData
+				}
+			}
 		}
 		if err := account.RequireSuperUser(caller); err != nil {
 			return err
@@ -125,11 +137,19 @@ func (x *userSetDisabled) run() error {
 		if err := c.checkCallerOTP(tx, caller, code); err != nil {
 			return err
 		}
+		// With several users, an error names the one it is about (the
+		// original's text, which does not, is kept for a single user).
+		which := func(ref string, err error) error {
+			if len(x.users) == 1 {
+				return err
+			}
+			return account.Errorf(account.KindOf(err), "%s: %s", ref, err).WithHint("nothing was changed")
+		}
 		seen := map[string]bool{}
 		for _, ref := range x.users {
 			target, err := tx.Resolve(ref)
 			if err != nil {
-				return account.Errorf(account.KindOf(err), "%s: %s", ref, err).WithHint("nothing was changed")
+				return which(ref, err)
 			}
 			if seen[target.UUID] {
 				continue
@@ -138,14 +158,16 @@ func (x *userSetDisabled) run() error {
 			u, err := tx.Change(caller, &localstore.Mutation{Op: x.op, Target: target.UUID, BaseVersion: target.Version})
 			if err != nil {
 				// One failure rolls back the whole transaction: none changed.
-				return account.Errorf(account.KindOf(err), "%s: %s", ref, err).WithHint("nothing was changed")
+				return which(ref, err)
 			}
 			changed = append(changed, *u)
 		}
-		return nil
+		out, err = c.renderUsers(&x.out, changed, true)
+		return err
 	})
 	if err != nil {
 		return err
 	}
-	return c.printUsers(&x.out, changed, true)
+	_, err = c.env.Stdout.Write(out)
+	return err
 }

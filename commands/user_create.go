@@ -71,7 +71,7 @@ func (u *userCreate) run() error {
 	if u.phone != "" {
 		m.Args.Phone = &u.phone
 	}
-	var created *account.User
+	var out []byte
 	err = c.updateOTP(u.otp, func(tx *localstore.Tx, code string) error {
 		var caller *account.User
 		if tx.HasUsers() {
@@ -85,12 +85,16 @@ func (u *userCreate) run() error {
 		} else {
 			c.debugf("empty store: bootstrapping the first super user")
 		}
-		var err error
-		created, err = tx.Change(caller, m)
+		created, err := tx.Change(caller, m)
+		if err != nil {
+			return err
+		}
+		out, err = c.renderUsers(&u.out, []account.User{*created}, true)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	return c.printUsers(&u.out, []account.User{*created}, true)
+	_, err = c.env.Stdout.Write(out)
+	return err
 }

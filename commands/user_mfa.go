@@ -106,7 +106,7 @@ func (e *mfaEnable) run() error {
 			return nil
 		}
 		// The original printed the server's text on stdout, no prefix.
-		fmt.Fprintln(out, account.ErrInvalidOTP.Text)
+		fmt.Fprintln(out, account.ErrInvalidOTP.Error())
 		if i >= otpTries {
 			// Deviation: the original exited 0 here.
 			return account.Errorf(account.KindOTP, "MFA was not activated: %d invalid OTPs", otpTries).
@@ -125,7 +125,8 @@ func (d *mfaDisable) run() error {
 	c := d.c
 	// Who acts on whom, and whose code is needed: always the caller's (as the
 	// original's server); none for a super user without MFA acting on
-	// another user (the original's client could never do that, §4.10).
+	// another user (the original's client always asked for a code there, which
+	// its server then refused, so that case could never succeed).
 	var caller, target *account.User
 	err := c.view(func(tx *localstore.Tx) error {
 		var err error

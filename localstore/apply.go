@@ -23,7 +23,7 @@ func NewUUID() string {
 // Apply checks and applies mutation m made by actor (nil: no logged-in
 // user, allowed only to bootstrap an empty store with a super user and for a
 // password reset proven by a one-time code). It enforces the permission rules
-// of DESIGN §2, validation and uniqueness, and writes the changed user. It
+// (account/permissions.go), validation and uniqueness, and writes the changed user. It
 // does not enqueue m: the caller does, in the same transaction, so the local
 // store and the server share this one implementation.
 //
@@ -144,7 +144,8 @@ func (t *Tx) Apply(actor *account.User, m *Mutation) (*account.User, error) {
 	return u, nil
 }
 
-// authorize applies DESIGN §2 to a change of target by actor.
+// authorize applies the permission rules (account/permissions.go) to a change
+// of target by actor.
 func (t *Tx) authorize(actor, target *account.User, op Op) error {
 	if actor == nil {
 		if op == OpPasswordReset || op == OpMFAStep {

@@ -3,6 +3,7 @@ package localstore
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/airt/airt/account"
 )
@@ -78,7 +80,7 @@ func checkFileBeforeOpen(path string, timeout time.Duration) error {
 		return fmt.Errorf("store: %w", err)
 	}
 	if !fi.Mode().IsRegular() {
-		return &DamageError{Path: path, Detail: "it is not a regular file"}
+		return nil // bbolt's own error says what it is
 	}
 	if fi.Size() < minStoreSize {
 		return &DamageError{Path: path, Detail: fmt.Sprintf("the file is %d bytes long, too short to be a store (truncated or emptied)", fi.Size())}
@@ -109,12 +111,17 @@ func (s *Store) checkSize() error {
 // checksum) as damage.
 func openError(path string, err error) error {
 	switch {
-	case errors.Is(err, bolt.ErrInvalid), errors.Is(err, bolt.ErrChecksum),
-		errors.Is(err, bolt.ErrVersionMismatch), errors.Is(err, bolt.ErrInvalidMapping),
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum),
+		errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrInvalidMapping),
 		strings.Contains(err.Error(), "file size too small"):
 		return &DamageError{Path: path, Detail: err.Error()}
 	}
-	return fmt.Errorf("open store: %w", err)
+	// os.OpenFile's *PathError names the file again: keep only its cause.
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Path == path {
+		err = pe.Err
+	}
+	return fmt.Errorf("open store %s: %w", path, err)
 }
 
 // guard runs fn, turning the ways a damaged file shows itself inside bbolt

@@ -6,7 +6,7 @@ import (
 
 // Op names a kind of change. Mutations carry intents ("set first_name to
 // X"), not whole records, so that sync can merge changes to different
-// fields (DESIGN §6 rule 1).
+// fields.
 type Op string
 
 // The operations. Their arguments are in Args; which fields each one reads is
@@ -25,7 +25,7 @@ const (
 	OpSSODisable    Op = "sso.disable"
 )
 
-// Mutation is one queued change (DESIGN §6 rule 1).
+// Mutation is one queued change, made by one user in one store.
 type Mutation struct {
 	// ID is a random 128-bit hex id; StoreID and Seq (1, 2, 3, … per store)
 	// let the server apply each mutation once.

@@ -147,3 +147,67 @@ func TestMigrationBuildsRankIndex(t *testing.T) {
 		return nil
 	})
 }
+
+// TestOrderAcrossCenturies: ls lists users by created for any year, not
+// only between 1678 and 2262 (where nanoseconds since 1970 fit an int64),
+// and a store of schema 2 (order keys in nanoseconds) is migrated.
+func TestOrderAcrossCenturies(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "airt.db")
+	s := openTestStore(t, path)
+	admin := mustCreate(t, s, nil, "admin", true)
+	years := []int{2500, 1, 1969, 1600, 2263, 1970, 2024}
+	err := s.Update(func(tx *Tx) error {
+		for _, y := range years {
+			args := createArgs(fmt.Sprintf("y%04d", y), false)
+			created := time.Date(y, 6, 1, 0, 0, 0, 5, time.UTC)
+			args.Created = &created
+			if _, err := tx.Apply(admin, &Mutation{Op: OpCreate, Target: NewUUID(), Args: args}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"y0001", "y1600", "y1969", "y1970", "y2024", "y2263", "y2500"}
+	check := func(s *Store) {
+		t.Helper()
+		checkInvariants(t, s)
+		s.View(func(tx *Tx) error {
+			page, err := tx.ListUsers(false, 0, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, u := range page {
+				if u.Username != "admin" {
+					got = append(got, u.Username)
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("ls order = %v, want %v", got, want)
+			}
+			return nil
+		})
+	}
+	check(s)
+	// Turn the store back into schema 2: order keys in unix nanoseconds.
+	s.db.Update(func(tx *bolt.Tx) error {
+		order := tx.Bucket(bucketOrder)
+		var keys, vals [][]byte
+		order.ForEach(func(k, v []byte) error { keys, vals = append(keys, clone(k)), append(vals, clone(v)); return nil })
+		for i, k := range keys {
+			order.Delete(k)
+			u, _ := (&Tx{tx: tx, s: s}).User(indexUUID(vals[i]))
+			old := append([]byte{k[0]}, binary.BigEndian.AppendUint64(nil, uint64(u.Created.UnixNano()))...)
+			order.Put(append(old, account.NormalizeKey(u.Username)...), vals[i])
+		}
+		toSchema2Records(t, tx) // and the JSON records of schema 2
+		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte("2"))
+	})
+	s.Close()
+	s = openTestStore(t, path)
+	defer s.Close()
+	check(s)
+}

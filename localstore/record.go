@@ -14,7 +14,7 @@ import (
 )
 
 // Every value airt writes to a bucket of records (users, outbox, sessions,
-// sms, and sync's server copy) is a checksummed record (schema 3):
+// sms, and sync's server copy) is a checksummed record (schema 4):
 //
 //	0xA7 | CRC-32C (4 bytes, big-endian) of key + payload | payload
 //

@@ -1,10 +1,11 @@
 package localstore
 
-// The store layout, in one place (STYLE §8). Every bucket is created by
-// Open; keys and values are documented beside each name. Integers in keys
-// are big-endian so that bbolt's byte order is numeric order.
+// The store layout, in one place, so a reader sees every bucket and key
+// format at once. Every bucket is created by Open; keys and values are
+// documented beside each name. Integers in keys are big-endian so that
+// bbolt's byte order is numeric order.
 //
-// Since schema 3 the values of the record buckets (users, outbox, sessions,
+// Since schema 4 the values of the record buckets (users, outbox, sessions,
 // the send times in sms, and sync's srv_copy) are checksummed records:
 //
 //	0xA7 | CRC-32C of key + payload (4 bytes) | payload
@@ -16,7 +17,7 @@ package localstore
 
 // SchemaVersion is the layout version written to meta/schema_version. Open
 // migrates older stores forward (migrations, below) and refuses newer ones.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 var (
 	// bucketMeta holds store-wide values:
@@ -40,7 +41,10 @@ var (
 
 	// bucketOrder lists users in `ls` order, split by state so that a page of
 	// active or disabled users never scans the other kind:
-	//   'a'|'d' + created (8 bytes, unix nanoseconds) + lower-cased username -> uuid (16 bytes)
+	//   'a'|'d' + created (8 bytes: unix seconds with the sign bit flipped;
+	//   4 bytes: nanoseconds) + lower-cased username -> uuid (16 bytes)
+	//   (schema 3; schema 2 had 8 bytes of unix nanoseconds, which overflow
+	//   before 1678 and after 2262)
 	bucketOrder = []byte("idx_order")
 
 	// bucketOrderChunks is the rank index over bucketOrder (rank.go): first

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/otp"
@@ -96,7 +97,7 @@ func Open(path string, opts Options) (*Store, error) {
 		})
 		return err
 	})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, &account.Error{Kind: account.KindFailed,
 			Text: fmt.Sprintf("%s: %s (waited %s)", ErrLocked, path, opts.LockTimeout),
 			Hint: "wait for the other airt command (sync, server, import) to finish, or raise AIRT_LOCK_TIMEOUT"}
@@ -180,7 +181,10 @@ func (s *Store) init() error {
 // migrate brings the layout to SchemaVersion, one step per version:
 //
 //	1 -> 2: build the rank index (bucketOrderChunks) from bucketOrder.
-//	2 -> 3: every JSON value becomes a checksummed record (migrate3.go).
+//	2 -> 3: rewrite bucketOrder with the new created encoding, then the
+//	        rank index over it.
+//	3 -> 4: every JSON value becomes a checksummed record, index values
+//	        the 16 bytes of a uuid (migrate4.go).
 //
 // A new store starts at version 0 and runs every step on empty buckets.
 func migrate(tx *bolt.Tx) error {
@@ -199,14 +203,17 @@ func migrate(tx *bolt.Tx) error {
 	if v == SchemaVersion {
 		return nil
 	}
-	if v < 2 {
+	if v < 3 {
+		if err := rebuildOrder(tx); err != nil {
+			return fmt.Errorf("migrate store to schema 3: %w", err)
+		}
 		if err := rebuildRank(tx); err != nil {
-			return fmt.Errorf("migrate store to schema 2: %w", err)
+			return fmt.Errorf("migrate store to schema 3: %w", err)
 		}
 	}
-	if v < 3 {
+	if v < 4 {
 		if err := migrateRecords(tx); err != nil {
-			return fmt.Errorf("migrate store to schema 3: %w", err)
+			return fmt.Errorf("migrate store to schema 4: %w", err)
 		}
 	}
 	return meta.Put(keySchemaVersion, []byte(strconv.Itoa(SchemaVersion)))

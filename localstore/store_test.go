@@ -3,6 +3,7 @@ package localstore
 import (
 	"bytes"
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -153,7 +154,7 @@ func TestApplyRules(t *testing.T) {
 				_, err := tx.Apply(tc.actor, &tc.m)
 				return err
 			})
-			if !errors.Is(err, tc.want) && !(tc.want != nil && err != nil && err.Error() == tc.want.Error()) {
+			if !errors.Is(err, tc.want) || (tc.want == nil) != (err == nil) {
 				t.Errorf("Apply = %v, want %v", err, tc.want)
 			}
 		})
@@ -263,5 +264,34 @@ func TestOpenLockedTimesOut(t *testing.T) {
 	_, err := Open(s.Path(), Options{LockTimeout: 50 * time.Millisecond})
 	if err == nil || !bytes.Contains([]byte(err.Error()), []byte("store is locked by another airt process")) {
 		t.Fatalf("second Open = %v, want the locked error", err)
+	}
+}
+
+// TestOpenErrorNamesPathOnce: a store that cannot be opened is named once,
+// followed by the cause (os.OpenFile's own error names the file again).
+func TestOpenErrorNamesPathOnce(t *testing.T) {
+	dir := t.TempDir()
+	notAFile := filepath.Join(dir, "store.db")
+	if err := os.Mkdir(notAFile, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	garbage := filepath.Join(dir, "garbage.db")
+	if err := os.WriteFile(garbage, bytes.Repeat([]byte("not a bbolt file "), 512), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, path, want string
+	}{
+		{"a directory", notAFile, "open store " + notAFile + ": is a directory"},
+		// A file that is no store is damage (a hint to restore a backup).
+		{"not a store", garbage, "the store " + garbage + " is damaged: invalid database"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Open(tc.path, Options{LockTimeout: time.Second, Now: func() time.Time { return testNow },
+				Key: func(string, bool) ([]byte, error) { return bytes.Repeat([]byte{7}, 32), nil }})
+			if err == nil || err.Error() != tc.want {
+				t.Errorf("Open = %v, want %q", err, tc.want)
+			}
+		})
 	}
 }

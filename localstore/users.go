@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/airt/airt/account"
 )
@@ -109,15 +113,39 @@ func (t *Tx) ForEachUser(fn func(*account.User) error) error {
 	return nil
 }
 
+// orderKey is a user's key in bucketOrder. created is stored as unix
+// seconds with the sign bit flipped, then nanoseconds, so that byte order is
+// time order for every year (nanoseconds since 1970 in an int64 would only
+// cover 1678 to 2262, and a negative one would sort after the positives).
 func orderKey(u *account.User) []byte {
-	k := make([]byte, 0, 9+len(u.Username))
+	k := make([]byte, 0, 13+len(u.Username))
 	if u.Disabled {
 		k = append(k, 'd')
 	} else {
 		k = append(k, 'a')
 	}
-	k = binary.BigEndian.AppendUint64(k, uint64(u.Created.UnixNano()))
+	k = binary.BigEndian.AppendUint64(k, uint64(u.Created.Unix())^(1<<63))
+	k = binary.BigEndian.AppendUint32(k, uint32(u.Created.Nanosecond()))
 	return append(k, account.NormalizeKey(u.Username)...)
+}
+
+// rebuildOrder rewrites bucketOrder from the users (migration to schema 3,
+// whose order keys hold created as seconds and nanoseconds).
+func rebuildOrder(tx *bolt.Tx) error {
+	if err := tx.DeleteBucket(bucketOrder); err != nil && !errors.Is(err, bolterrors.ErrBucketNotFound) {
+		return err
+	}
+	order, err := tx.CreateBucket(bucketOrder)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketUsers).ForEach(func(k, v []byte) error {
+		var u account.User
+		if err := json.Unmarshal(v, &u); err != nil {
+			return fmt.Errorf("user %s: %w", k, err)
+		}
+		return order.Put(orderKey(&u), []byte(u.UUID))
+	})
 }
 
 // PutUser writes u, keeping every index in step with it. old is the stored

@@ -3,7 +3,7 @@ package otp
 import "time"
 
 // Lock-out policy for wrong TOTP codes (RFC 4226 §7.3 asks for a limit across sessions;
-// 5 is the Twilio Verify benchmark, see reference/anchors.md §3).
+// 5 is what Twilio Verify allows before it refuses further checks).
 const (
 	// MaxFailures is the number of consecutive wrong codes that locks the user out.
 	MaxFailures = 5

@@ -14,7 +14,7 @@
 //     valid for [SMSValidity], dead after [SMSMaxFailures] wrong codes.
 //   - Sealing ([Seal], [Open]): XChaCha20-Poly1305 with the per-store key, used for TOTP
 //     secrets, pending SMS challenges and secrets in queued mutations, so the store file
-//     alone reveals none of them (DESIGN §4).
+//     alone reveals none of them (the key lives in the OS keyring, see credentials/).
 //
 // [QR] draws an otpauth URI as a terminal QR code with half-block characters.
 //

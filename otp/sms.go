@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// SMS code policy (DESIGN §5). The original relied on Infobip's defaults (15 minutes, 10
+// SMS code policy. The original relied on Infobip's defaults (15 minutes, 10
 // attempts); airt shortens the validity to 10 minutes.
 const (
 	// SMSValidity is how long an SMS code can be used after it was made.
@@ -37,10 +37,13 @@ const (
 // Errors of SMSChallenge.Check. The texts are the original service's.
 var (
 	// ErrSMSExpired: the challenge is older than SMSValidity.
+	//lint:ignore ST1005 the original service's text, kept word for word
 	ErrSMSExpired = errors.New("OTP entered is expired. Please generate a new OTP and try again.")
 	// ErrSMSTooMany: SMSMaxFailures wrong codes were entered; the challenge is dead.
+	//lint:ignore ST1005 the original service's text, kept word for word
 	ErrSMSTooMany = errors.New("Too many failed attempts. Please initiate the phone registration process again.")
 	// ErrSMSIncorrect: a wrong code, with tries left.
+	//lint:ignore ST1005 the original service's text, kept word for word
 	ErrSMSIncorrect = errors.New("Incorrect OTP. Please enter the OTP you have received on your registered phone number and try again.")
 )
 

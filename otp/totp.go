@@ -35,6 +35,8 @@ const (
 
 // ErrInvalid is returned by Verify when the code is malformed or matches none of the
 // accepted steps. The text is the original service's.
+//
+//lint:ignore ST1005 the original service's text, kept word for word
 var ErrInvalid = errors.New("Invalid OTP. Please try again.")
 
 // ErrReplay is returned by Verify when the code is right but its step was already accepted

@@ -68,12 +68,14 @@ var columnList = regexp.MustCompile(`^\s*[A-Za-z_]\w*(\s*,\s*[A-Za-z_]\w*)*\s*$`
 //   - The original client's Python dict literal of column to str.format
 //     template, for example "{'username': '{}', 'uuid': '{}'}" or
 //     '{"username": "User: {:>10}"}'. Keys print in the dict's order.
-//     A template takes one positional argument: "{}" or "{0}" with an
-//     optional conversion (!s, !r, !a) and format spec (fill, align,
-//     sign, '#', '0', width, grouping, precision, type), literal text,
-//     "{{" and "}}". The value is a Python str, or a bool for super_user,
-//     is_mfa_active, disabled and is_phone_number_verified ("{:d}" prints
-//     1 or 0); a missing phone number is None and prints "None".
+//     A template takes one positional argument: "{}" or "{0}", then
+//     indexes into a str ("{0[0]}") and the number attributes of a bool
+//     ("{0.real}", .imag, .numerator, .denominator), an optional
+//     conversion (!s, !r, !a) and format spec (fill, align, sign, '#',
+//     '0', width, grouping, precision, type), literal text, "{{" and "}}".
+//     The value is a Python str, or a bool for super_user, is_mfa_active,
+//     disabled and is_phone_number_verified ("{:d}" prints 1 or 0); a
+//     missing phone number is None: "{}" prints "None", a spec fails.
 //   - A plain column list, "username,uuid", meaning "{}" for each. It is
 //     used only when every name is a column (and the text is not a Python
 //     literal), so every input the original client accepted or rejected
@@ -86,8 +88,10 @@ var columnList = regexp.MustCompile(`^\s*[A-Za-z_]\w*(\s*,\s*[A-Za-z_]\w*)*\s*$`
 // "The format string is an empty dictionary: {}", "The following columns
 // are not valid: {...}. Only the following columns are valid: {...}" and
 // "Formatting is wrong for <column>: <template>". Each template is tried
-// on a sample value of its column's type here, so formatting cannot fail
-// later, when the users are printed.
+// on sample values of its column's type here: one that fails on all of
+// them is an error now; one that fails only on some values (an index past
+// the end of a short text, a spec on a missing phone number) fails later,
+// in Users, as the original's did.
 func ParseFormat(s string) (*Format, error) {
 	if s == "" {
 		return nil, nil
@@ -105,7 +109,7 @@ func ParseFormat(s string) (*Format, error) {
 		return nil, formatError("Not a valid python expression: " + s)
 	}
 	if v.kind != pyDict {
-		return nil, formatError("The format string is not a dictionary: " + pyRepr(v))
+		return nil, formatError("The format string is not a dictionary: " + pyStrOf(v))
 	}
 	if len(v.keys) == 0 {
 		return nil, formatError("The format string is an empty dictionary: {}")
@@ -120,26 +124,88 @@ func ParseFormat(s string) (*Format, error) {
 		return nil, invalidColumns(bad)
 	}
 	f := &Format{}
+	dataDependent := false
 	for i, k := range v.keys {
 		val := v.items[i]
-		wrong := formatError("Formatting is wrong for " + k.s + ": " + pyStrOf(val))
-		if val.kind != pyStr {
-			return nil, wrong // a non-str has no .format
+		fl := formatField{column: k.s, template: pyStrOf(val)}
+		if val.kind == pyStr {
+			if t, err := parseTemplate(val.s); err == nil {
+				fl.tmpl = t
+			}
 		}
-		t, err := parseTemplate(val.s)
-		if err != nil {
-			return nil, wrong
+		// The original applied the templates column by column, in the
+		// dict's order, to the values it printed. A template that fails
+		// on every value its column can hold is rejected now, before any
+		// change, unless an earlier one may fail first on some values
+		// (an index past the end of a short text, a spec on a missing
+		// phone number): then the values decide, when printing.
+		switch fl.check() {
+		case failsAlways:
+			if !dataDependent {
+				return nil, formatError("Formatting is wrong for " + fl.column + ": " + fl.template)
+			}
+		case failsSometimes:
+			dataDependent = true
 		}
-		sample := cellValue{kind: valStr, s: "x"}
-		if boolColumns[k.s] {
-			sample = cellValue{kind: valBool, b: true}
-		}
-		if _, err := t.render(sample); err != nil {
-			return nil, wrong
-		}
-		f.fields = append(f.fields, formatField{column: k.s, template: val.s, tmpl: t})
+		f.fields = append(f.fields, fl)
 	}
 	return f, nil
+}
+
+const (
+	failsNever = iota
+	failsSometimes
+	failsAlways
+)
+
+// check tells whether fl's template fails on every value its column can
+// hold, on some, or on none. Samples: for text columns the empty text and a
+// text longer than any index in the template; for the phone number (and
+// created without humanizing) also None; for bool columns True.
+func (fl formatField) check() int {
+	if fl.tmpl == nil {
+		return failsAlways // not a str, or not a valid template
+	}
+	var samples []cellValue
+	if boolColumns[fl.column] {
+		samples = []cellValue{{kind: valBool, b: true}}
+	} else {
+		// Texts are far shorter than maxWidth, so an index past it
+		// fails on every value.
+		long := 1
+		for _, p := range fl.tmpl.parts {
+			for _, a := range p.access {
+				long = max(long, min(a.index, maxWidth)+1)
+			}
+		}
+		samples = []cellValue{{kind: valStr}, {kind: valStr, s: strings.Repeat("x", long)}}
+		if fl.column == "phone_number" || fl.column == "created" {
+			samples = append(samples, cellValue{kind: valNone})
+		}
+	}
+	failed := 0
+	for _, v := range samples {
+		if _, err := fl.tmpl.render(v); err != nil {
+			failed++
+		}
+	}
+	switch failed {
+	case 0:
+		return failsNever
+	case len(samples):
+		return failsAlways
+	}
+	return failsSometimes
+}
+
+// render formats one value; the error is the original's.
+func (fl formatField) render(v cellValue) (string, error) {
+	if fl.tmpl != nil {
+		if s, err := fl.tmpl.render(v); err == nil {
+			return s, nil
+		}
+	}
+	return "", formatError("Formatting is wrong for " + fl.column + ": " + fl.template)
 }
 
 // invalidColumns is the original's error for unknown columns; bad holds

@@ -57,7 +57,9 @@ func TestFormatOutput(t *testing.T) {
 		{"{0} twice", "{'username': '{0}-{0}'}", admin, "admin-admin\n"},
 		{"repr conversion", "{'username': '{!r}', 'phone_number': '{!r:>8}'}", alice,
 			"username    phone_number\n'alice'     None\n"},
-		{"spec on a missing phone prints None", "{'phone_number': '{:>6}'}", alice, "  None\n"},
+		{"index and number attribute", "{'username': '{0[0]}{0[4]}', 'super_user': '{0.real}{0.imag:>2}'}", admin,
+			"username    super_user\nan          1 0\n"},
+		{"named escape", "{'username': '\\N{BULLET} {}'}", admin, "\u2022 admin\n"},
 		{"plain column list", "username, uuid", users,
 			"username    uuid\nadmin       d12065d3-48cb-4632-a4cc-db11b843399a\nalice       7f14fe1b-3c44-4bad-b1b8-e0da5a3429e8\n"},
 		{"plain column list, one column", "uuid", admin, "d12065d3-48cb-4632-a4cc-db11b843399a\n"},
@@ -80,6 +82,40 @@ func TestFormatOutput(t *testing.T) {
 	}
 }
 
+// TestFormatErrorWhenPrinting: a template that fails only on some values
+// (a spec on a missing phone number, an index past the end of a text) is
+// reported when the values are printed, blaming the first column in the
+// -f order that fails, as the original did.
+func TestFormatErrorWhenPrinting(t *testing.T) {
+	users := []account.User{{UUID: "d12065d3", Username: "admin"}}
+	tests := []struct{ format, blamed string }{
+		{"{'phone_number': '{:>6}'}", "phone_number: {:>6}"},
+		{"{'username': '{0[9]}', 'uuid': '{:d}'}", "username: {0[9]}"},
+		{"{'username': '{0[1]}', 'uuid': '{:d}'}", "uuid: {:d}"},
+	}
+	for _, tt := range tests {
+		f, err := ParseFormat(tt.format)
+		if err != nil {
+			t.Fatalf("ParseFormat(%q): %v", tt.format, err)
+		}
+		var b bytes.Buffer
+		err = Users(&b, users, Options{Format: f})
+		var fe *FormatError
+		if !errors.As(err, &fe) || fe.Problem != "Formatting is wrong for "+tt.blamed {
+			t.Errorf("%s: got %v, want Formatting is wrong for %s", tt.format, err, tt.blamed)
+		}
+		if b.Len() != 0 {
+			t.Errorf("%s: printed %q before the error", tt.format, b.String())
+		}
+	}
+	// With no users nothing is formatted, so nothing fails.
+	f, _ := ParseFormat("{'phone_number': '{:>6}'}")
+	var b bytes.Buffer
+	if err := Users(&b, nil, Options{Format: f}); err != nil || b.String() != "\n" {
+		t.Errorf("no users: %q, %v", b.String(), err)
+	}
+}
+
 func TestParseFormatEmpty(t *testing.T) {
 	f, err := ParseFormat("")
 	if f != nil || err != nil {
@@ -96,10 +132,16 @@ func TestParseFormatErrors(t *testing.T) {
 		{"{'uuid': '{}'", "Not a valid python expression: {'uuid': '{}'"},
 		{"{'uuid': f'{}'}", "Not a valid python expression: {'uuid': f'{}'}"},
 		{"['uuid']", "The format string is not a dictionary: ['uuid']"},
-		{"'uuid'", "The format string is not a dictionary: 'uuid'"},
+		{"'uuid'", "The format string is not a dictionary: uuid"},
+		{"''", "The format string is not a dictionary: "},
+		{"...", "The format string is not a dictionary: Ellipsis"},
+		{"{...: '{}', 1j: '{}'}", "The following columns are not valid: {Ellipsis, 1j}. Only the following columns are valid: " + valid},
 		{"{'uuid'}", "The format string is not a dictionary: {'uuid'}"},
 		{"1.5e20, None, (1,)", "The format string is not a dictionary: (1.5e+20, None, (1,))"},
-		{`"it's"`, `The format string is not a dictionary: "it's"`},
+		{`"it's"`, `The format string is not a dictionary: it's`},
+		{"{'username': '{0.upper}'}", "Formatting is wrong for username: {0.upper}"},
+		{"{'username': '{0[a]}'}", "Formatting is wrong for username: {0[a]}"},
+		{"{'super_user': '{0[0]}'}", "Formatting is wrong for super_user: {0[0]}"},
 		{"{}", "The format string is an empty dictionary: {}"},
 		{"{'nope': '{}', 'uuid': '{}'}", "The following columns are not valid: {'nope'}. Only the following columns are valid: " + valid},
 		{"{'a': 1, 2: '{}', 'uuid': '{}'}", "The following columns are not valid: {'a', 2}. Only the following columns are valid: " + valid},
@@ -216,6 +258,14 @@ func TestPyLiteral(t *testing.T) {
 		{`'\d'`, `'\\d'`},
 		{"[1, [2, (3,)], {'a': None}]", "[1, [2, (3,)], {'a': None}]"},
 		{"{1, 1.0, 2}", "{1, 2}"},
+		{"1j", "1j"},
+		{"1+2j", "(1+2j)"},
+		{"-1.5-0j", "(-1.5-0j)"},
+		{"-1j", "(-0-1j)"},
+		{"2.5e20J", "2.5e+20j"},
+		{"...", "Ellipsis"},
+		{"[..., (...,)]", "[Ellipsis, (Ellipsis,)]"},
+		{`'\N{BULLET}\N{em dash}\N{CJK UNIFIED IDEOGRAPH-5C71}'`, "'\u2022\u2014\u5c71'"},
 	}
 	for _, tt := range tests {
 		v, err := parsePyLiteral(tt.in)
@@ -227,7 +277,7 @@ func TestPyLiteral(t *testing.T) {
 			t.Errorf("repr(literal_eval(%q)) = %s, want %s", tt.in, got, tt.want)
 		}
 	}
-	for _, bad := range []string{"\n 1", "-True", "007", "1 + 2", "--1", "[1", "'a' b'b'", "{[1]: 2}", "{1: 2,,}", "x", "1j", "'\n'", "b'é'", "f'x'", "'\\N{DASH}'", "(1 2)", "{**a}"} {
+	for _, bad := range []string{"\n 1", "-True", "007", "1 + 2", "--1", "[1", "'a' b'b'", "{[1]: 2}", "{1: 2,,}", "x", "1j+1", "1+1", "1j+1j", "'\n'", "b'é'", "f'x'", "'\\N{DASH}'", "'\\N{BULLET'", "'\\N'", "0x1j", "(1 2)", "{**a}"} {
 		if v, err := parsePyLiteral(bad); err == nil {
 			t.Errorf("parsePyLiteral(%q) = %s, want an error", bad, pyRepr(v))
 		}
@@ -260,9 +310,24 @@ func FuzzParseFormat(f *testing.F) {
 			}
 			return
 		}
+		// A template may still fail on some values (an index past the
+		// end): then with the original's FormatError.
 		var b bytes.Buffer
 		if err := Users(&b, users, Options{Format: fm, Humanize: true, Now: time.Unix(100, 0)}); err != nil {
-			t.Fatalf("Users with %q: %v", s, err)
+			var fe *FormatError
+			if !errors.As(err, &fe) {
+				t.Fatalf("Users with %q: %v", s, err)
+			}
 		}
 	})
+}
+
+// TestHugeIndex: an index far past any text is refused without building a
+// sample that long.
+func TestHugeIndex(t *testing.T) {
+	for _, f := range []string{"{'username': '{0[9223372036854775807]}'}", "{'username': '{0[99999999999999999999]}'}"} {
+		if _, err := ParseFormat(f); err == nil {
+			t.Errorf("ParseFormat(%q) accepted", f)
+		}
+	}
 }

@@ -89,5 +89,16 @@ func naturalDelta(total int64) string {
 		}
 		return "1 year, " + plural(months, "month", "months")
 	}
-	return plural(years, "year", "years")
+	// humanize writes the number of years with thousands separators.
+	return intComma(years) + " years"
+}
+
+// intComma is humanize's intcomma for a non-negative integer: 1000 is
+// "1,000".
+func intComma(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }

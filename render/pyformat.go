@@ -10,11 +10,13 @@ import (
 
 // This file implements Python's str.format for a template called with one
 // positional argument, the subset -f needs: literal text, "{{" and "}}",
-// replacement fields "{}", "{0}", with a conversion (!s, !r, !a) and a
-// format spec ([[fill]align][sign][z][#][0][width][grouping][.precision][type]).
+// replacement fields "{}", "{0}", with indexes ("{0[1]}") and attributes
+// ("{0.real}"), a conversion (!s, !r, !a) and a format spec
+// ([[fill]align][sign][z][#][0][width][grouping][.precision][type]).
 // Arguments are Python str, bool or None. Anything Python would reject, and
-// the few things Python accepts that are not supported (attribute or index
-// field names, nested fields in a spec, widths over maxWidth), is an error.
+// the few things Python accepts that are not supported (methods and other
+// non-number attributes, whose text holds a memory address; nested fields
+// in a spec; widths over maxWidth), is an error.
 
 // maxWidth bounds widths and precisions so that a hostile -f cannot make
 // airt allocate gigabytes (Python would try).
@@ -22,11 +24,13 @@ const maxWidth = 10000
 
 var errTemplate = errors.New("bad format template")
 
-// cellValue is a value handed to a template: a Python str, bool or None.
+// cellValue is a value handed to a template: a Python str, bool or None,
+// or an int reached from a bool through an attribute ("{0.real}").
 type cellValue struct {
 	kind valueKind
 	s    string
 	b    bool
+	n    int
 }
 
 type valueKind int
@@ -35,6 +39,7 @@ const (
 	valStr valueKind = iota
 	valBool
 	valNone
+	valInt
 )
 
 func (v cellValue) str() string {
@@ -46,6 +51,8 @@ func (v cellValue) str() string {
 		return "False"
 	case valNone:
 		return "None"
+	case valInt:
+		return strconv.Itoa(v.n)
 	}
 	return v.s
 }
@@ -65,8 +72,17 @@ type template struct {
 type tmplPart struct {
 	literal string
 	field   bool
-	conv    byte // 0, 's', 'r' or 'a'
+	access  []accessor // ".attr" and "[key]" after the argument
+	conv    byte       // 0, 's', 'r' or 'a'
 	spec    string
+}
+
+// accessor is one ".name" (attr) or "[key]" of a field name; index is the
+// key as a number when it is all digits, else -1.
+type accessor struct {
+	attr  bool
+	name  string
+	index int
 }
 
 // parseTemplate parses a str.format template for one positional argument.
@@ -105,29 +121,48 @@ func parseTemplate(s string) (*template, error) {
 			body := s[i+1 : j-1]
 			i = j
 			part := tmplPart{field: true}
-			name := body
-			if k := strings.IndexAny(body, "!:"); k >= 0 {
-				name = body[:k]
-				rest := body[k:]
-				if rest[0] == '!' {
-					if len(rest) < 2 || !strings.ContainsRune("sra", rune(rest[1])) {
-						return nil, errTemplate
+			// The field name ends at the first ':' or '!' outside
+			// brackets, as in CPython's parse_field.
+			k := 0
+		scan:
+			for k < len(body) {
+				switch body[k] {
+				case '{':
+					return nil, errTemplate // unexpected '{' in field name
+				case '[':
+					for k < len(body) && body[k] != ']' {
+						k++
 					}
-					part.conv = rest[1]
-					rest = rest[2:]
-					if rest != "" && rest[0] != ':' {
-						return nil, errTemplate // expected ':' after conversion specifier
-					}
+					continue
+				case ':', '!':
+					break scan
 				}
-				if rest != "" {
-					part.spec = rest[1:]
+				k++
+			}
+			name, rest := body[:k], body[k:]
+			if rest != "" && rest[0] == '!' {
+				if len(rest) < 2 || !strings.ContainsRune("sra", rune(rest[1])) {
+					return nil, errTemplate
 				}
+				part.conv = rest[1]
+				rest = rest[2:]
+				if rest != "" && rest[0] != ':' {
+					return nil, errTemplate // expected ':' after conversion specifier
+				}
+			}
+			if rest != "" {
+				part.spec = rest[1:]
 			}
 			if strings.ContainsAny(part.spec, "{}") {
 				return nil, errTemplate // nested replacement fields need more arguments
 			}
+			first, access, err := parseFieldName(name)
+			if err != nil {
+				return nil, err
+			}
+			part.access = access
 			switch {
-			case name == "":
+			case first == "":
 				if manual {
 					return nil, errTemplate
 				}
@@ -135,16 +170,16 @@ func parseTemplate(s string) (*template, error) {
 					return nil, errTemplate // a second {} has no argument
 				}
 				auto = true
-			case strings.Trim(name, "0123456789") == "":
+			case strings.Trim(first, "0123456789") == "":
 				if auto {
 					return nil, errTemplate
 				}
-				if strings.Trim(name, "0") != "" {
+				if strings.Trim(first, "0") != "" {
 					return nil, errTemplate // index out of range
 				}
 				manual = true
 			default:
-				return nil, errTemplate // named fields, attributes, indexes
+				return nil, errTemplate // a named field: there are no keyword arguments
 			}
 			if _, err := parseSpec(part.spec); err != nil {
 				return nil, err
@@ -165,8 +200,96 @@ func parseTemplate(s string) (*template, error) {
 	return t, nil
 }
 
-// render applies the template to v. A None with a non-empty spec is
-// formatted as the text "None" (Python raises TypeError there; see Format).
+// parseFieldName splits a field name into the argument ("", digits or a
+// name) and the ".attr" and "[key]" accessors after it, with CPython's
+// rules (FieldNameIterator).
+func parseFieldName(name string) (string, []accessor, error) {
+	k := strings.IndexAny(name, ".[")
+	if k < 0 {
+		return name, nil, nil
+	}
+	first, rest := name[:k], name[k:]
+	var access []accessor
+	for rest != "" {
+		switch rest[0] {
+		case '.':
+			rest = rest[1:]
+			e := strings.IndexAny(rest, ".[")
+			if e < 0 {
+				e = len(rest)
+			}
+			if e == 0 {
+				return "", nil, errTemplate // Empty attribute in format string
+			}
+			access = append(access, accessor{attr: true, name: rest[:e], index: -1})
+			rest = rest[e:]
+		case '[':
+			e := strings.IndexByte(rest, ']')
+			if e < 0 {
+				return "", nil, errTemplate // Missing ']' in format string
+			}
+			key := rest[1:e]
+			if key == "" {
+				return "", nil, errTemplate // Empty attribute in format string
+			}
+			a := accessor{name: key, index: -1}
+			if strings.Trim(key, "0123456789") == "" {
+				n, err := strconv.Atoi(key)
+				if err != nil {
+					return "", nil, errTemplate
+				}
+				a.index = n
+			}
+			access = append(access, a)
+			rest = rest[e+1:]
+			if rest != "" && rest[0] != '.' && rest[0] != '[' {
+				return "", nil, errTemplate // Only '.' or '[' may follow ']'
+			}
+		}
+	}
+	return first, access, nil
+}
+
+// numberAttrs are the attributes of a Python bool or int that are numbers
+// (the others are methods, which print as "<built-in method ... at 0x...>",
+// different in every run: not supported).
+var numberAttrs = map[string]func(n int) int{
+	"real":        func(n int) int { return n },
+	"numerator":   func(n int) int { return n },
+	"imag":        func(int) int { return 0 },
+	"denominator": func(int) int { return 1 },
+}
+
+// access applies one accessor to v as Python would: an index into a str
+// gives its character (code point), a number attribute of a bool or int
+// gives an int. Anything else (a key that is not a number, an index past
+// the end, an attribute of a str or None, a method) is an error.
+func (a accessor) apply(v cellValue) (cellValue, error) {
+	switch {
+	case a.attr && (v.kind == valBool || v.kind == valInt):
+		f := numberAttrs[a.name]
+		if f == nil {
+			return cellValue{}, errTemplate
+		}
+		n := v.n
+		if v.kind == valBool && v.b {
+			n = 1
+		} else if v.kind == valBool {
+			n = 0
+		}
+		return cellValue{kind: valInt, n: f(n)}, nil
+	case !a.attr && v.kind == valStr && a.index >= 0:
+		r := []rune(v.s)
+		if a.index >= len(r) {
+			return cellValue{}, errTemplate // string index out of range
+		}
+		return cellValue{kind: valStr, s: string(r[a.index])}, nil
+	}
+	return cellValue{}, errTemplate
+}
+
+// render applies the template to v. Errors are Python's: the original
+// reported them as "Formatting is wrong for <column>: <template>".
 func (t *template) render(v cellValue) (string, error) {
 	var b strings.Builder
 	for _, p := range t.parts {
@@ -175,15 +298,21 @@ func (t *template) render(v cellValue) (string, error) {
 			continue
 		}
 		arg := v
-		switch p.conv {
+		for _, a := range p.access {
+			var err error
+			if arg, err = a.apply(arg); err != nil {
+				return "", err
+			}
+		}
+		switch field := arg; p.conv {
 		case 's':
-			arg = cellValue{s: v.str()}
+			arg = cellValue{s: field.str()}
 		case 'r':
-			arg = cellValue{s: v.repr()}
+			arg = cellValue{s: field.repr()}
 		case 'a':
-			r := v.str()
-			if v.kind == valStr {
-				r = pyStrRepr(v.s, true)
+			r := field.str()
+			if field.kind == valStr {
+				r = pyStrRepr(field.s, true)
 			}
 			arg = cellValue{s: r}
 		}
@@ -300,8 +429,11 @@ func formatValue(v cellValue, specText string) (string, error) {
 			n = 1
 		}
 		return formatInt(n, sp)
+	case valInt:
+		return formatInt(v.n, sp)
 	case valNone:
-		return formatStr("None", sp)
+		// unsupported format string passed to NoneType.__format__
+		return "", errTemplate
 	}
 	return formatStr(v.s, sp)
 }

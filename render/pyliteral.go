@@ -6,8 +6,11 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/runenames"
 )
 
 // This file evaluates the subset of Python that ast.literal_eval accepts, as
@@ -15,8 +18,8 @@ import (
 // literals concatenated), int and float literals, True/False/None, unary +/-
 // on numbers, tuples, lists, sets, dicts and set(). It exists so that -f
 // gives the original client's error texts, which quote the Python repr of a
-// value that is not a dict. Complex numbers and \N{...} escapes are not
-// supported: they count as "not a valid python expression".
+// value that is not a dict. It also knows complex numbers (1j, 1+2j),
+// Ellipsis (...) and \N{name} escapes.
 
 // pyKind is the Python type of a pyValue.
 type pyKind int
@@ -32,6 +35,8 @@ const (
 	pyList
 	pySet
 	pyDict
+	pyComplex  // real part in f, imaginary part in im
+	pyEllipsis // ...
 )
 
 // pyValue is a Python literal value.
@@ -40,6 +45,7 @@ type pyValue struct {
 	b     bool
 	i     *big.Int
 	f     float64
+	im    float64
 	s     string    // str (UTF-8) or bytes (raw bytes)
 	items []pyValue // tuple, list, set elements; dict values
 	keys  []pyValue // dict keys, in insertion order
@@ -169,19 +175,51 @@ func (p *pyParser) expr() (pyValue, error) {
 			return pyValue{}, err
 		}
 		if c == '-' {
-			if v.kind == pyInt {
+			switch v.kind {
+			case pyInt:
 				v.i = new(big.Int).Neg(v.i)
-			} else {
+			case pyComplex:
+				v.f, v.im = -v.f, -v.im
+			default:
 				v.f = -v.f
 			}
 		}
-		return p.noBinOp(v)
+		return p.complexSum(v)
 	}
 	v, err := p.atom()
 	if err != nil {
 		return pyValue{}, err
 	}
-	return p.noBinOp(v)
+	return p.complexSum(v)
+}
+
+// complexSum accepts what literal_eval allows as a binary operation: a
+// real number (int or float, signed) plus or minus an imaginary literal,
+// as in 1+2j.
+func (p *pyParser) complexSum(left pyValue) (pyValue, error) {
+	p.skipSpace()
+	op := p.peek()
+	if (op != '+' && op != '-') || (left.kind != pyInt && left.kind != pyFloat) {
+		return p.noBinOp(left)
+	}
+	p.pos++
+	p.skipSpace()
+	if !isDigit(p.peek()) && p.peek() != '.' {
+		return pyValue{}, errNotLiteral
+	}
+	right, err := p.number()
+	if err != nil || right.kind != pyComplex {
+		return pyValue{}, errNotLiteral
+	}
+	re := left.f
+	if left.kind == pyInt {
+		re, _ = new(big.Float).SetInt(left.i).Float64()
+	}
+	im := right.im
+	if op == '-' {
+		im = -im
+	}
+	return p.noBinOp(pyValue{kind: pyComplex, f: re, im: im})
 }
 
 // noBinOp rejects any operator after an atom: literal_eval only allows
@@ -202,6 +240,9 @@ func (p *pyParser) atom() (pyValue, error) {
 		return p.container(c)
 	case isDigit(c) || (c == '.' && p.pos+1 < len(p.src) && isDigit(p.src[p.pos+1])):
 		return p.number()
+	case c == '.' && p.pos+2 < len(p.src) && p.src[p.pos+1] == '.' && p.src[p.pos+2] == '.':
+		p.pos += 3
+		return pyValue{kind: pyEllipsis}, nil
 	case c == '\'' || c == '"':
 		return p.strings()
 	case isIdentStart(c):
@@ -399,6 +440,10 @@ func pyHashKey(v pyValue) (string, bool) {
 			b.WriteString(h)
 		}
 		return b.String() + ")", true
+	case pyComplex:
+		if v.im == 0 {
+			return pyHashKey(pyValue{kind: pyFloat, f: v.f})
+		}
 	case pyList, pySet, pyDict:
 		return "", false
 	}
@@ -426,6 +471,19 @@ func (p *pyParser) number() (pyValue, error) {
 		p.pos++
 	}
 	lit := string(p.src[start:p.pos])
+	if l := len(lit); l > 1 && (lit[l-1] == 'j' || lit[l-1] == 'J') && !isPrefixedInt([]rune(lit)) {
+		// An imaginary literal: digits or a float, then j.
+		// Unlike an int, its digits may start with zeros (01j).
+		body := lit[:l-1]
+		if !digitPart(body) && !pyFloatLiteral(body) {
+			return pyValue{}, errNotLiteral
+		}
+		im, err := strconv.ParseFloat(strings.ReplaceAll(body, "_", ""), 64)
+		if err != nil && !errors.Is(err, strconv.ErrRange) {
+			return pyValue{}, errNotLiteral
+		}
+		return pyValue{kind: pyComplex, im: im}, nil
+	}
 	if v, ok := parsePyNumber(lit); ok {
 		return v, nil
 	}
@@ -441,9 +499,7 @@ func parsePyNumber(lit string) (pyValue, bool) {
 	if len(lit) >= 2 && lit[0] == '0' && strings.ContainsRune("xXoObB", rune(lit[1])) {
 		base := map[byte]int{'x': 16, 'o': 8, 'b': 2}[lit[1]|0x20]
 		digits := lit[2:]
-		if strings.HasPrefix(digits, "_") {
-			digits = digits[1:]
-		}
+		digits = strings.TrimPrefix(digits, "_")
 		if !validUnderscores(digits) {
 			return pyValue{}, false
 		}
@@ -668,7 +724,22 @@ func (p *pyParser) stringBody(raw, bytes bool) (string, error) {
 				b.WriteString(`\N`)
 				continue
 			}
-			return "", errNotLiteral // named escapes are not supported
+			if p.pos >= len(p.src) || p.src[p.pos] != '{' {
+				return "", errNotLiteral // malformed \N character escape
+			}
+			end := p.pos + 1
+			for end < len(p.src) && p.src[end] != '}' && p.src[end] != q {
+				end++
+			}
+			if end >= len(p.src) || p.src[end] != '}' {
+				return "", errNotLiteral
+			}
+			r, ok := lookupRuneName(string(p.src[p.pos+1 : end]))
+			if !ok {
+				return "", errNotLiteral // unknown Unicode character name
+			}
+			b.WriteRune(r)
+			p.pos = end + 1
 		default:
 			b.WriteRune('\\')
 			writeChar(&b, e, bytes)
@@ -698,6 +769,10 @@ func pyRepr(v pyValue) string {
 		return v.i.String()
 	case pyFloat:
 		return pyFloatRepr(v.f)
+	case pyComplex:
+		return pyComplexRepr(v.f, v.im)
+	case pyEllipsis:
+		return "Ellipsis"
 	case pyStr:
 		return pyStrRepr(v.s, false)
 	case pyBytes:
@@ -722,6 +797,20 @@ func pyRepr(v pyValue) string {
 		return "{" + strings.Join(parts, ", ") + "}"
 	}
 	return ""
+}
+
+// pyComplexRepr is Python's repr of complex(re, im): "1j", "(1+2j)",
+// "(-0-1j)". The parts are repr'd without a forced ".0".
+func pyComplexRepr(re, im float64) string {
+	part := func(f float64) string { return strings.TrimSuffix(pyFloatRepr(f), ".0") }
+	if re == 0 && !math.Signbit(re) {
+		return part(im) + "j"
+	}
+	sign := "+"
+	if strings.HasPrefix(part(im), "-") {
+		sign = ""
+	}
+	return "(" + part(re) + sign + part(im) + "j)"
 }
 
 // pyStrOf returns Python's str() of v: the text itself for str, repr otherwise.
@@ -846,4 +935,34 @@ func pyNonFinite(f float64) (string, bool) {
 		return "nan", true
 	}
 	return "", false
+}
+
+var (
+	runeNamesOnce sync.Once
+	runeNames     map[string]rune
+)
+
+// lookupRuneName is Python's \N{name}: the character of that Unicode name,
+// in any case, including "CJK UNIFIED IDEOGRAPH-4E00". Name aliases and
+// Hangul syllable names are not known here (an error, as for a name that
+// does not exist).
+func lookupRuneName(name string) (rune, bool) {
+	name = strings.ToUpper(name)
+	if hex, ok := strings.CutPrefix(name, "CJK UNIFIED IDEOGRAPH-"); ok && (len(hex) == 4 || len(hex) == 5) {
+		v, err := strconv.ParseUint(hex, 16, 32)
+		if err == nil && strings.HasPrefix(runenames.Name(rune(v)), "<CJK Ideograph") {
+			return rune(v), true
+		}
+		return 0, false
+	}
+	runeNamesOnce.Do(func() {
+		runeNames = make(map[string]rune, 40000)
+		for r := rune(0); r <= unicode.MaxRune; r++ {
+			if n := runenames.Name(r); n != "" && n[0] != '<' {
+				runeNames[n] = r
+			}
+		}
+	})
+	r, ok := runeNames[name]
+	return r, ok
 }

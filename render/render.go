@@ -1,4 +1,4 @@
-// Package render writes users in airt's output modes (DESIGN §3): the
+// Package render writes users in airt's output modes (README "Output"): the
 // original client's plain table, -q (uuids), -f (the original's Python dict
 // of templates, byte-compatible), and --output json or csv for scripts.
 //
@@ -44,14 +44,18 @@ type Options struct {
 	Humanize bool
 	// Now is the clock for Humanize; the zero time means time.Now().
 	Now time.Time
+	// Stream says whether stdout is a terminal (and NO_COLOR): off a
+	// terminal the table and -f are byte-identical to the original's;
+	// on one, aligned by display width and safe for the terminal.
+	Stream Stream
 	// NeutraliseFormulas passes every CSV data cell through NeutraliseCell
 	// (for exports opened in spreadsheets). Scripts leave it off.
 	NeutraliseFormulas bool
 }
 
 // Users writes users to w in the mode opts selects. Errors are those of w,
-// and one for an unknown opts.Output. A Format from ParseFormat cannot fail
-// here.
+// one for an unknown opts.Output, and a *FormatError when a -f template
+// fails on a value (then nothing has been written).
 func Users(w io.Writer, users []account.User, opts Options) error {
 	if opts.Humanize && opts.Now.IsZero() {
 		opts.Now = time.Now()
@@ -76,7 +80,7 @@ func Users(w io.Writer, users []account.User, opts Options) error {
 				rows[i][c] = userCell(&users[i], col, opts)
 			}
 		}
-		return writePlainTable(w, account.Columns, rows, "<none>")
+		return writePlainTable(w, account.Columns, rows, "<none>", opts.Stream)
 	case OutputJSON:
 		return writeJSON(w, users)
 	case OutputCSV:
@@ -105,6 +109,12 @@ func userCell(u *account.User, col string, opts Options) cellValue {
 		return boolean(u.Disabled)
 	case "created":
 		if u.Created.IsZero() {
+			if opts.Humanize {
+				// The original humanized a missing created as the
+				// text "None" (a str, so the table does not print
+				// <none> there).
+				return str("None")
+			}
 			return cellValue{kind: valNone}
 		}
 		if opts.Humanize {
@@ -136,10 +146,14 @@ func writeFormat(w io.Writer, users []account.User, opts Options) error {
 	rows := make([][]cellValue, len(users))
 	for i := range users {
 		rows[i] = make([]cellValue, len(f.fields))
-		for c, fl := range f.fields {
-			s, err := fl.tmpl.render(userCell(&users[i], fl.column, opts))
+	}
+	// Column by column in the -f order, as the original, so that the
+	// first failing column is the one it blamed.
+	for c, fl := range f.fields {
+		for i := range users {
+			s, err := fl.render(userCell(&users[i], fl.column, opts))
 			if err != nil {
-				return formatError("Formatting is wrong for " + fl.column + ": " + fl.template)
+				return err
 			}
 			rows[i][c] = cellValue{kind: valStr, s: s}
 		}
@@ -149,10 +163,10 @@ func writeFormat(w io.Writer, users []account.User, opts Options) error {
 		for i, r := range rows {
 			lines[i] = r[0].s
 		}
-		_, err := io.WriteString(w, strings.Join(lines, "\n")+"\n")
+		_, err := io.WriteString(w, opts.Stream.Text(strings.Join(lines, "\n")+"\n"))
 		return err
 	}
-	return writePlainTable(w, f.Columns(), rows, "None")
+	return writePlainTable(w, f.Columns(), rows, "None", opts.Stream)
 }
 
 // JSONUser is one element of --output json: the 12 public columns, under

@@ -27,7 +27,8 @@ func renderUsers(t *testing.T, users []account.User, opts Options) string {
 	return b.String()
 }
 
-// lsUsers rebuilds the users of the "ls" sample of the client spec §1.7.
+// lsUsers rebuilds the users of an `ls` sample printed by the original client,
+// whose output the tests below compare byte for byte.
 func lsUsers(t *testing.T) ([]account.User, time.Time) {
 	now := mustTime(t, "2026-11-30T02:16:39")
 	recent := now.Add(-5 * time.Second)
@@ -142,7 +143,7 @@ func TestTabulateTypes(t *testing.T) {
 				rows[i] = []cellValue{c, str("x")}
 			}
 			var b bytes.Buffer
-			if err := writePlainTable(&b, []string{"h", "y"}, rows, "<none>"); err != nil {
+			if err := writePlainTable(&b, []string{"h", "y"}, rows, "<none>", Stream{}); err != nil {
 				t.Fatal(err)
 			}
 			// Keep only the first column (and its separator) to compare.

@@ -2,7 +2,6 @@ package render
 
 import (
 	"errors"
-	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -12,16 +11,10 @@ import (
 	"github.com/jedib0t/go-pretty/v6/text"
 )
 
-// This file draws the original client's table, which was
-// tabulate(df, headers="keys", tablefmt="plain", showindex=False,
-// missingval=...) from tabulate 0.8.9. go-pretty lays it out; the tabulate
-// rules it does not know (column types, float and decimal alignment,
-// stripping of text cells) are applied to the cells before they reach it.
-//
-// Known differences, for inputs users cannot normally produce: widths are
-// display widths (an East Asian wide character counts 2; tabulate without
-// wcwidth counted code points), go-pretty expands a tab to four spaces and
-// splits a cell on newlines.
+// This file holds tabulate 0.8.9's column rules (types, number parsing as
+// Python's int() and float(), decimal alignment), used by the plain table
+// writer in tabulate.go. plainStyle is the same look for the go-pretty
+// tables that are not user tables (import results).
 
 // Column types of tabulate, from the least to the most general.
 const (
@@ -46,61 +39,11 @@ func plainStyle() table.Style {
 	}
 }
 
-// writePlainTable writes the table of rows (cells in headers' order) to w,
-// with missing for None cells, and a final newline.
-func writePlainTable(w io.Writer, headers []string, rows [][]cellValue, missing string) error {
-	t := table.NewWriter()
-	t.SetStyle(plainStyle())
-	t.SuppressTrailingSpaces()
-
-	hdr := make(table.Row, len(headers))
-	for i, h := range headers {
-		hdr[i] = h
-	}
-	t.AppendHeader(hdr)
-
-	cells := make([][]string, len(rows))
-	for i := range rows {
-		cells[i] = make([]string, len(headers))
-	}
-	configs := make([]table.ColumnConfig, len(headers))
-	for c, h := range headers {
-		col := make([]cellValue, len(rows))
-		for r := range rows {
-			col[r] = rows[r][c]
-		}
-		texts, numeric := tabulateColumn(col, missing)
-		align := text.AlignLeft
-		if numeric {
-			align = text.AlignRight
-		}
-		for r := range rows {
-			cells[r][c] = texts[r]
-		}
-		configs[c] = table.ColumnConfig{
-			Number:      c + 1,
-			Align:       align,
-			AlignHeader: align,
-			// tabulate's MIN_PADDING: a column is at least 2 wider than
-			// its header.
-			WidthMin: text.StringWidthWithoutEscSequences(h) + 2,
-		}
-	}
-	t.SetColumnConfigs(configs)
-	for _, r := range cells {
-		row := make(table.Row, len(r))
-		for i, s := range r {
-			row[i] = s
-		}
-		t.AppendRow(row)
-	}
-	_, err := io.WriteString(w, t.Render()+"\n")
-	return err
-}
-
 // tabulateColumn returns the cell texts of one column as tabulate prints
 // them before padding, and whether the column is numeric (right-aligned).
-func tabulateColumn(col []cellValue, missing string) ([]string, bool) {
+// invisible is tabulate's has_invisible: some cell of the table holds an
+// escape sequence it knows as invisible.
+func tabulateColumn(col []cellValue, missing string, invisible bool) ([]string, bool) {
 	typ := typeBool // tabulate's reduce starts from bool
 	for _, v := range col {
 		typ = max(typ, cellType(v))
@@ -110,12 +53,18 @@ func tabulateColumn(col []cellValue, missing string) ([]string, bool) {
 		switch {
 		case v.kind == valNone:
 			texts[i] = missing
+		case typ == typeFloat && v.kind == valBool:
+			texts[i] = map[bool]string{true: "1", false: "0"}[v.b]
 		case typ == typeFloat:
-			texts[i] = v.str()
-			if v.kind == valBool {
-				texts[i] = map[bool]string{true: "1", false: "0"}[v.b]
-			} else if f, ok := parsePyFloat(v.s); ok {
-				texts[i] = pyFormatG(f)
+			// A coloured number keeps its colour around the formatted
+			// number, as tabulate's _format does.
+			texts[i] = v.s
+			raw := v.s
+			if invisible {
+				raw = stripInvisible(v.s)
+			}
+			if f, ok := parsePyFloat(raw); ok {
+				texts[i] = strings.ReplaceAll(v.s, raw, pyFormatG(f))
 			}
 		default:
 			texts[i] = v.str()
@@ -129,10 +78,13 @@ func tabulateColumn(col []cellValue, missing string) ([]string, bool) {
 		return texts, false
 	}
 	// "decimal" alignment: pad on the right so the decimal points line up;
-	// go-pretty then right-aligns. Cells are not stripped.
+	// the caller then right-aligns. Cells are not stripped.
 	after := make([]int, len(texts))
 	most := -1
 	for i, s := range texts {
+		if invisible {
+			s = stripInvisible(s)
+		}
 		after[i] = afterPoint(s)
 		most = max(most, after[i])
 	}
@@ -150,12 +102,13 @@ func cellType(v cellValue) int {
 	case valBool:
 		return typeBool
 	}
+	s := stripInvisible(v.s) // tabulate's _type always ignores them
 	switch {
-	case v.s == "True" || v.s == "False":
+	case s == "True" || s == "False":
 		return typeBool
-	case pyIntOK(v.s):
+	case pyIntOK(s):
 		return typeInt
-	case isNumber(v.s):
+	case isNumber(s):
 		return typeFloat
 	}
 	return typeText

@@ -29,7 +29,7 @@ type change struct {
 
 // device is what the server knows of a pushing store: the last sequence
 // number it processed and the user whose token first pushed for it. A store
-// belongs to that user (anchors §1.10 rule 12): another user's token cannot
+// belongs to that user: another user's token cannot
 // push under its id, so nobody can make another store's changes look like
 // duplicates.
 type device struct {

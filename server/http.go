@@ -118,7 +118,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*account.
 		var err error
 		u, err = tx.SessionUser(tok)
 		if errors.Is(err, account.ErrAccountDisabled) || (errors.Is(err, account.ErrBadToken) && disabledToken(tx, tok)) {
-			return &httpError{status: http.StatusForbidden, code: usersync.CodeDisabled, text: account.ErrAccountDisabled.Text}
+			return &httpError{status: http.StatusForbidden, code: usersync.CodeDisabled, text: account.ErrAccountDisabled.Error()}
 		}
 		return err
 	})

@@ -18,7 +18,7 @@ import (
 // where id, uuid, store and mutation are hex ids written as their bytes
 // (a length and the text when not hex), and fields is a bit set over
 // knownFields (uvarint) followed by a count and the text of any other field
-// ("sso:google"). A payload starting with '{' is a change as schema 2 wrote
+// ("sso:google"). A payload starting with '{' is a change as schema 3 wrote
 // it (JSON), kept readable for stores migrated from it.
 const changePayloadV1 = 1
 

@@ -16,11 +16,12 @@ import (
 // Engine is the client side: it pushes the outbox of Store to Client, then
 // pulls and rebases.
 //
-// Pull strategy (anchors §1.10 rule 8): the server's copy of each user is
+// Pull strategy: the server's copy of each user is
 // kept apart (bucket srv_copy) and the local view is rebuilt, in the
 // transaction that applies each pulled page, as the server copy plus a replay
 // of the still-pending outbox (localstore.Tx.Apply). The cursor advances even
-// while uploads are pending.
+// while uploads are pending. Keeping the server copy apart means either side
+// can be wiped and re-synced without losing the other.
 type Engine struct {
 	// Store is the local store, kept open for the whole sync; or, when Open
 	// is set, Open opens it for each transaction and the engine closes it

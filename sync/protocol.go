@@ -72,8 +72,9 @@
 // of its last change; Cursor/CursorID are the position to ask from next, Head
 // the server's latest revision and More whether there is more to pull. A super
 // user receives every user; another user only themself. Secrets travel only
-// in the authenticated user's own record (DESIGN §6 rule 8): their password
-// hash and TOTP secret, so they can log in and verify codes offline.
+// in the authenticated user's own record: their password hash and TOTP
+// secret, so they can log in and verify codes offline; a store never holds
+// another user's secrets.
 //
 // # Conflicts
 //

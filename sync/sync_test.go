@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -12,15 +13,20 @@ import (
 
 var testNow = time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
 
-// cheapHash is a real argon2id hash of "pw" (verifying it costs a few ms).
+// cheapHash is a real argon2id hash of "pw", made with the test parameters
+// (TestMain), so verifying it costs microseconds.
 var cheapHash string
 
-func init() {
+func TestMain(m *testing.M) {
+	// Cheap password hashing for the test binary only: the stores here
+	// hold users whose hashes a login would verify.
+	account.UseTestArgon2()
 	h, err := account.HashPassword("pw")
 	if err != nil {
 		panic(err)
 	}
 	cheapHash = h
+	os.Exit(m.Run())
 }
 
 func newTestStore(t *testing.T, name string) *localstore.Store {

@@ -11,7 +11,7 @@ import (
 	"github.com/airt/airt/account"
 )
 
-// migrateRecords (schema 2 -> 3) rewrites every JSON value of schema 2 as a
+// migrateRecords (schema 3 -> 4) rewrites every JSON value of schema 3 as a
 // checksummed record (record.go): users and sync's server copies in the
 // compact user encoding, outbox entries in the compact mutation encoding,
 // sessions, SMS send times and the server's JSON values as JSON records;
