@@ -243,8 +243,8 @@ func cmdOutbox(ts *testscript.TestScript, neg bool, args []string) {
 //
 //	corrupt empty FILE          cut it to 0 bytes
 //	corrupt truncate FILE SIZE  cut it to SIZE bytes
-//	corrupt zero FILE TEXT      zero the 4 KiB page holding the first TEXT
-//	corrupt flip FILE TEXT      flip one bit in the middle of the first TEXT
+//	corrupt zero FILE TEXT      zero every 4 KiB page holding TEXT
+//	corrupt flip FILE TEXT      flip one bit in the middle of every TEXT
 func cmdCorrupt(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
 		ts.Fatalf("usage: corrupt empty|truncate|zero|flip FILE [ARG]")
@@ -265,19 +265,26 @@ func cmdCorrupt(ts *testscript.TestScript, neg bool, args []string) {
 		n, err := strconv.Atoi(arg())
 		ts.Check(err)
 		data = data[:n]
-	case "zero":
-		i := bytes.Index(data, []byte(arg()))
-		if i < 0 {
-			ts.Fatalf("corrupt zero: %q not in %s", arg(), path)
+	case "zero", "flip":
+		needle := []byte(arg())
+		n := 0
+		for i := bytes.Index(data, needle); i >= 0; {
+			n++
+			if args[0] == "zero" {
+				pg := i / 4096
+				clear(data[pg*4096 : (pg+1)*4096])
+			} else {
+				data[i+len(needle)/2] ^= 1
+			}
+			j := bytes.Index(data[i+1:], needle)
+			if j < 0 {
+				break
+			}
+			i += 1 + j
 		}
-		pg := i / 4096
-		clear(data[pg*4096 : (pg+1)*4096])
-	case "flip":
-		i := bytes.Index(data, []byte(arg()))
-		if i < 0 {
-			ts.Fatalf("corrupt flip: %q not in %s", arg(), path)
+		if n == 0 {
+			ts.Fatalf("corrupt %s: %q not in %s", args[0], needle, path)
 		}
-		data[i+len(arg())/2] ^= 1
 	default:
 		ts.Fatalf("corrupt: unknown damage %q", args[0])
 	}

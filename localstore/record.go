@@ -1,6 +1,7 @@
 package localstore
 
 import (
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/airt/airt/account"
@@ -100,7 +102,8 @@ func getJSONRecord(bucket string, key, v []byte, dst any) error {
 //
 //	1 (payload version) | username | email | first_name | last_name |
 //	subscription_type | flags (1 super user, 2 disabled, 4 phone verified,
-//	8 has MFA, 16 MFA active) | created | phone | password_hash |
+//	8 has MFA, 16 MFA active) | created | phone | password_hash (enc.
+//	passwordHash) |
 //	[if MFA: sealed secret (str) | last step (uvarint) | failures (uvarint) |
 //	locked until (time)] | SSO count (uvarint) + provider, email (str) each,
 //	sorted | version (uvarint) | updated (time)
@@ -320,7 +323,7 @@ func encodeUser(u *account.User) []byte {
 	e.b = append(e.b, f)
 	e.time(u.Created)
 	e.str(u.Phone)
-	e.str(u.PasswordHash)
+	e.passwordHash(u.PasswordHash)
 	if u.MFA != nil {
 		e.bytes(u.MFA.SealedSecret)
 		e.uvarint(u.MFA.LastStep)
@@ -359,7 +362,7 @@ func decodeUser(uuid string, p []byte) (*account.User, error) {
 	u.PhoneVerified = f&flagPhoneVerified != 0
 	u.Created = d.time()
 	u.Phone = d.str()
-	u.PasswordHash = d.str()
+	u.PasswordHash = d.passwordHash()
 	if f&flagHasMFA != 0 {
 		m := &account.MFA{Active: f&flagMFAActive != 0}
 		m.SealedSecret = d.bytes()
@@ -549,4 +552,70 @@ func (t *Tx) OpenJSON(bucket string, key, v []byte, dst any) error {
 // package's bucket that passed its checksum but does not decode.
 func (t *Tx) Damage(format string, args ...any) error {
 	return t.s.damaged(format, args...)
+}
+
+// passwordHash writes an argon2id PHC string ("$argon2id$v=19$m=…,t=…,p=…$
+// salt$key", base64 without padding) as tag 1, its four parameters and the
+// raw salt and key, 45 bytes fewer than its text; anything else (bcrypt, an
+// argon2id string in another spelling) as tag 0 and its text. The binary
+// form is used only when it gives back the very same string.
+func (e *enc) passwordHash(h string) {
+	if v, m, t, p, salt, key, ok := parseArgon2id(h); ok && formatArgon2id(v, m, t, p, salt, key) == h {
+		e.b = append(e.b, 1)
+		e.uvarint(v)
+		e.uvarint(m)
+		e.uvarint(t)
+		e.uvarint(p)
+		e.bytes(salt)
+		e.bytes(key)
+		return
+	}
+	e.b = append(e.b, 0)
+	e.str(h)
+}
+
+func (d *dec) passwordHash() string {
+	switch d.byte() {
+	case 0:
+		return d.str()
+	case 1:
+		v, m, t, p := d.uvarint(), d.uvarint(), d.uvarint(), d.uvarint()
+		salt, key := d.raw(), d.raw()
+		if d.err != nil {
+			return ""
+		}
+		return formatArgon2id(v, m, t, p, salt, key)
+	}
+	if d.err == nil {
+		d.err = errors.New("bad password hash tag")
+	}
+	return ""
+}
+
+var phcBase64 = base64.RawStdEncoding
+
+func formatArgon2id(v, m, t, p uint64, salt, key []byte) string {
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", v, m, t, p,
+		phcBase64.EncodeToString(salt), phcBase64.EncodeToString(key))
+}
+
+func parseArgon2id(h string) (v, m, t, p uint64, salt, key []byte, ok bool) {
+	parts := strings.Split(h, "$")
+	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" {
+		return
+	}
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &v); err != nil {
+		return
+	}
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
+		return
+	}
+	var err error
+	if salt, err = phcBase64.DecodeString(parts[4]); err != nil {
+		return
+	}
+	if key, err = phcBase64.DecodeString(parts[5]); err != nil {
+		return
+	}
+	return v, m, t, p, salt, key, true
 }

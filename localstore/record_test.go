@@ -19,6 +19,10 @@ func TestUserRecordRoundTrip(t *testing.T) {
 			SSO:     map[string]string{"google": "a@g.com", "github": "a@h.com"},
 			Version: 7, Updated: time.Date(1500, 1, 1, 0, 0, 0, 0, time.UTC)},
 		{UUID: "x", MFA: &account.MFA{}},
+		{UUID: "x", PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$zyeZcPA5FvJbou2Ezij19w$wsINyES+BrFg1IXrv3tuVAMyNdD53bU2+ABu+I7/1EY"},
+		{UUID: "x", PasswordHash: "$argon2id$v=019$m=19456,t=2,p=1$zyeZcPA5FvJbou2Ezij19w$wsINyES+BrFg1IXrv3tuVAMyNdD53bU2+ABu+I7/1EY"},
+		{UUID: "x", PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$zyeZcPA5FvJbou2Ezij19w==$wsINyES"},
+		{UUID: "x", PasswordHash: "$2b$10$IpD0ghIGQDCwLs8HFhN64O5hj1aL4mTsP.Q7P3RKJ4E9IdP6fqwje"},
 	} {
 		got, err := UnmarshalUser("users", []byte(u.UUID), MarshalUser(u))
 		if err != nil {
@@ -27,6 +31,13 @@ func TestUserRecordRoundTrip(t *testing.T) {
 		if !reflect.DeepEqual(got, u) {
 			t.Errorf("round trip:\n got %+v\nwant %+v", got, u)
 		}
+	}
+	// The canonical argon2id string is kept as bytes, 45 bytes shorter.
+	h := "$argon2id$v=19$m=19456,t=2,p=1$zyeZcPA5FvJbou2Ezij19w$wsINyES+BrFg1IXrv3tuVAMyNdD53bU2+ABu+I7/1EY"
+	var e enc
+	e.passwordHash(h)
+	if len(e.b) > len(h)-40 {
+		t.Errorf("argon2id hash takes %d bytes for a %d-byte string", len(e.b), len(h))
 	}
 }
 

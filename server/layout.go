@@ -4,7 +4,8 @@ package server
 // (localstore/schema.go documents the rest; the sync package documents the
 // client's). Integers in keys are 8-byte big-endian so bbolt's order is
 // numeric order. Values are checksummed records (localstore.SealRecord):
-// a change has the compact payload of records.go, the others JSON.
+// a change and an applied outcome have the compact payloads of records.go,
+// the others JSON.
 
 // Server side.
 var (

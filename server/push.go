@@ -70,7 +70,16 @@ func (s *Server) PushOne(actorUUID, store string, m *localstore.Mutation) (users
 }
 
 func putOutcome(tx *localstore.Tx, store string, res usersync.Result) error {
-	return putJSON(tx, bucketOutcomes, outcomeKey(store, res.Seq), res)
+	b, err := tx.Bucket(bucketOutcomes)
+	if err != nil {
+		return err
+	}
+	p, err := encodeOutcome(res)
+	if err != nil {
+		return err
+	}
+	key := outcomeKey(store, res.Seq)
+	return b.Put(key, localstore.SealRecord(key, p))
 }
 
 // previous answers a mutation processed before: duplicate, or its stored
@@ -80,8 +89,8 @@ func putOutcome(tx *localstore.Tx, store string, res usersync.Result) error {
 func (s *Server) previous(tx *localstore.Tx, store string, m *localstore.Mutation) usersync.Result {
 	if b, _ := tx.Bucket(bucketOutcomes); b != nil {
 		if v := b.Get(outcomeKey(store, m.Seq)); v != nil {
-			var r usersync.Result
-			if tx.OpenJSON(string(bucketOutcomes), outcomeKey(store, m.Seq), v, &r) == nil {
+			p, err := tx.OpenRecord(string(bucketOutcomes), outcomeKey(store, m.Seq), v)
+			if r, err2 := decodeOutcome(p); err == nil && err2 == nil {
 				switch {
 				case r.ID != m.ID:
 					return usersync.Result{ID: m.ID, Seq: m.Seq, Outcome: usersync.Rejected,

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/airt/airt/localstore"
+	usersync "github.com/airt/airt/sync"
 )
 
 // The server's records are checksummed (localstore.SealRecord). A change
@@ -188,4 +189,39 @@ func ForEachChange(tx *localstore.Tx, fn func(rev uint64, store, mutation string
 		}
 	}
 	return nil
+}
+
+// An outcome (bucketOutcomes) of an applied mutation, nearly every one, has
+// a compact payload: 1 | mutation id | seq (uvarint) | version (uvarint).
+// Rejections and conflicts, which carry reasons and values, stay JSON.
+const outcomeAppliedV1 = 1
+
+func encodeOutcome(r usersync.Result) ([]byte, error) {
+	if r.Outcome == usersync.Applied && r.Reason == "" && len(r.Fields) == 0 && r.Server == nil && r.Local == nil {
+		b := []byte{outcomeAppliedV1}
+		b = appendHexID(b, r.ID)
+		b = binary.AppendUvarint(b, r.Seq)
+		return binary.AppendUvarint(b, r.Version), nil
+	}
+	return json.Marshal(r)
+}
+
+func decodeOutcome(p []byte) (usersync.Result, error) {
+	var r usersync.Result
+	if len(p) > 0 && p[0] == '{' {
+		err := json.Unmarshal(p, &r)
+		return r, err
+	}
+	if len(p) == 0 || p[0] != outcomeAppliedV1 {
+		return r, errors.New("malformed outcome record")
+	}
+	rd := reader{b: p[1:]}
+	r.Outcome = usersync.Applied
+	r.ID = rd.hexID()
+	r.Seq = rd.uvarint()
+	r.Version = rd.uvarint()
+	if rd.bad || len(rd.b) != 0 {
+		return r, errors.New("malformed outcome record")
+	}
+	return r, nil
 }

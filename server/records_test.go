@@ -3,6 +3,8 @@ package server
 import (
 	"reflect"
 	"testing"
+
+	usersync "github.com/airt/airt/sync"
 )
 
 func TestChangeRecordRoundTrip(t *testing.T) {
@@ -31,4 +33,21 @@ func FuzzDecodeChange(f *testing.F) {
 	f.Add(encodeChange(change{ID: "ab", UUID: "u", Fields: []string{"x"}}))
 	f.Add([]byte{1, 1, 0xff})
 	f.Fuzz(func(t *testing.T, p []byte) { _, _ = decodeChange(p) })
+}
+
+func TestOutcomeRecordRoundTrip(t *testing.T) {
+	for _, r := range []usersync.Result{
+		{ID: "0123456789abcdef0123456789abcdef", Seq: 9, Outcome: usersync.Applied, Version: 12},
+		{ID: "x", Seq: 1, Outcome: usersync.Rejected, Reason: "no"},
+		{ID: "y", Seq: 2, Outcome: usersync.Conflict, Fields: []string{"email"}, Server: map[string]string{"email": "a"}, Local: map[string]string{"email": "b"}},
+	} {
+		p, err := encodeOutcome(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := decodeOutcome(p)
+		if err != nil || !reflect.DeepEqual(got, r) {
+			t.Errorf("round trip of %+v: %+v, %v", r, got, err)
+		}
+	}
 }
