@@ -39,7 +39,7 @@ type Env struct {
 	ReadPassword func() (string, error)
 }
 
-// newUserUUID gives a new user's uuid (random; see TestHooks).
+// newUserUUID gives a new user's uuid (localstore.NewUUID; see TestHooks).
 var newUserUUID = func(string) string { return localstore.NewUUID() }
 
 // TestHooks is set only by the test binary (main_test.go). It lets the

@@ -75,3 +75,14 @@ func FuzzRecordDecoders(f *testing.F) {
 		_, _ = UnmarshalUser("users", []byte("k"), sealRecord([]byte("k"), p))
 	})
 }
+
+func TestNewUUIDIncreases(t *testing.T) {
+	prev := NewUUID()
+	for range 10000 {
+		u := NewUUID()
+		if u <= prev || !account.LooksLikeUUID(u) || u[14] != '7' {
+			t.Fatalf("uuid %s after %s", u, prev)
+		}
+		prev = u
+	}
+}

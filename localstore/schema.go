@@ -88,6 +88,10 @@ var (
 // transaction (bbolt does not persist it).
 var appendBucket = map[string]bool{
 	"outbox": true, "idx_order": true, "idx_order_chunks": true,
+	// users are keyed by uuid, and airt's uuids are time-ordered (NewUUID);
+	// so are a client's server copies. Users imported with uuids of their
+	// own (random) fill these pages less.
+	"users": true, "srv_copy": true,
 	// sync's server history and outcomes (sync/layout.go)
 	"srv_changes": true, "srv_outcomes": true,
 }
