@@ -73,12 +73,17 @@ store() {
 }
 
 section_start() {
-	log "process start: airt --version against a hello-world Go binary"
+	log "process start: airt --version and user details against a hello-world Go binary and one that only links phonenumbers"
 	mkdir -p "$WORK/hello"
 	printf 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hello") }\n' >"$WORK/hello/main.go"
 	(cd "$WORK/hello" && go mod init hello >/dev/null 2>&1 && go build -o "$WORK/hello/hello" .)
+	go build -o "$WORK/phoneonly" ./bench/phoneonly
 	bench start.hello "$RUNS" "" "$WORK/hello/hello"
+	bench start.phonenumbers-only "$RUNS" "" "$WORK/phoneonly"
 	bench start.airt-version "$RUNS" "" "$AIRT --version"
+	local db
+	db=$(store 10000)
+	bench start.airt-details "$RUNS" "" "AIRT_DB=$db AIRT_SERVICE_TOKEN=$(cat "$WORK/token-10000") $AIRT user details -u user0009998"
 }
 
 section_read() {
