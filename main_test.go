@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/commands"
+	"github.com/airt/airt/internal/pgtest"
 	"github.com/airt/airt/localstore"
 	"github.com/airt/airt/otp"
 )
@@ -29,19 +31,70 @@ const frozenNow = "2024-01-02T03:04:05Z"
 
 func TestMain(m *testing.M) {
 	// Cheap password hashing: the scripts run airt hundreds of times, and
-	// production argon2id made up most of the suite's time.
-	account.UseTestArgon2()
-	testscript.Main(m, map[string]func(){
+	// production argon2id made up most of the suite's time. The abuse
+	// tests (server_abuse_test.go) start servers hashing at production
+	// cost: AIRT_TEST_PRODUCTION_ARGON2 in their environment.
+	if os.Getenv("AIRT_TEST_PRODUCTION_ARGON2") == "" {
+		account.UseTestArgon2()
+	}
+	testscript.Main(stopPostgresAfter{m}, map[string]func(){
 		"airt": func() {
 			commands.TestHooks = true
-			account.UseTestArgon2()
+			// The abuse tests measure a server hashing at production cost.
+			if os.Getenv("AIRT_TEST_PRODUCTION_ARGON2") == "" {
+				account.UseTestArgon2()
+			}
 			os.Exit(commands.Run(os.Args[1:], commands.OSEnv()))
 		},
 	})
 }
 
+// stopPostgresAfter stops the PostgreSQL cluster the tests started, if any,
+// once they have run (testscript.Main exits the process itself).
+type stopPostgresAfter struct{ *testing.M }
+
+func (m stopPostgresAfter) Run() int {
+	defer pgtest.Stop()
+	return m.M.Run()
+}
+
 func TestScripts(t *testing.T) {
 	testscript.Run(t, scriptParams("testdata/script"))
+}
+
+// postgresScripts are the sync scripts that also run with the server's
+// state in PostgreSQL (the server migrates its bbolt store into a fresh
+// database on first start; see AIRT_TEST_SERVER_POSTGRES). The others
+// restore or edit the server's bbolt file between runs, or serve a second
+// store, which one database per script does not model.
+var postgresScripts = []string{"sync_mfa", "sync_permissions", "sync_two_admins"}
+
+func TestScriptsPostgres(t *testing.T) {
+	if !pgtest.Available() {
+		if pgtest.Required() {
+			t.Fatalf("PostgreSQL is required (%s=1) but not available", pgtest.RequireEnv)
+		}
+		t.Skipf("PostgreSQL not available (set %s=postgres://… or install postgresql)", pgtest.URLEnv)
+	}
+	p := scriptParams("")
+	for _, name := range postgresScripts {
+		p.Files = append(p.Files, filepath.Join("testdata/script", name+".txtar"))
+	}
+	p.UpdateScripts = false
+	setup := p.Setup
+	p.Setup = func(env *testscript.Env) error {
+		if err := setup(env); err != nil {
+			return err
+		}
+		u, drop, err := pgtest.NewDatabase()
+		if err != nil {
+			return err
+		}
+		env.Defer(drop)
+		env.Setenv("AIRT_TEST_SERVER_POSTGRES", u)
+		return nil
+	}
+	testscript.Run(t, p)
 }
 
 func scriptParams(dir string) testscript.Params {
@@ -82,15 +135,36 @@ func scriptParams(dir string) testscript.Params {
 			"outbox": cmdOutbox,
 			// store damage (store_damage.txtar)
 			"corrupt": cmdCorrupt,
+			// store fixtures (fixtures_test.go)
+			"mkstore":   cmdMkStore,
+			"storedump": cmdStoreDump,
+			// PostgreSQL server store (server_postgres.txtar)
+			"pgdb": cmdPGDB,
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
 			case "keyring":
 				return systemKeyringAvailable(), nil
+			case "postgres":
+				// Required (CI): the script runs, and pgdb fails if there is
+				// none.
+				return pgtest.Required() || pgtest.Available(), nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 	}
+}
+
+// cmdPGDB: pgdb VAR creates an empty PostgreSQL database for the script,
+// dropped when it ends, and sets $VAR to its URL.
+func cmdPGDB(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: pgdb VAR")
+	}
+	u, drop, err := pgtest.NewDatabase()
+	ts.Check(err)
+	ts.Defer(drop)
+	ts.Setenv(args[0], u)
 }
 
 // cmdTOTP: totp SECRET [RFC3339 time | +/-seconds] prints the code for the
@@ -213,15 +287,19 @@ func cmdHoldLock(ts *testscript.TestScript, neg bool, args []string) {
 
 // ---- bulk (import/export) test commands ----
 
-// cmdOutbox: outbox STORE prints the store's queued mutations, one per
-// line: "seq op target actor" (actor "-" when none), then "N queued".
-// Import tests use it to show what was queued, and that a re-run queued
-// nothing.
+// cmdOutbox: outbox [STORE] prints the store's queued mutations (default:
+// the script's store, as a bare airt uses), one per line: "seq op target
+// actor" (actor "-" when none), then "N queued". Scripts use it to show what
+// was queued, and that a failed command or a re-run queued nothing.
 func cmdOutbox(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) != 1 {
-		ts.Fatalf("usage: outbox STORE")
+	if len(args) > 1 {
+		ts.Fatalf("usage: outbox [STORE]")
 	}
-	s, err := localstore.Open(ts.MkAbs(args[0]), localstore.Options{LockTimeout: time.Second})
+	path := scriptStorePath(ts)
+	if len(args) == 1 {
+		path = ts.MkAbs(args[0])
+	}
+	s, err := localstore.Open(path, localstore.Options{LockTimeout: time.Second})
 	ts.Check(err)
 	defer s.Close()
 	n := 0

@@ -45,7 +45,7 @@ type faultServer struct {
 	logDone chan struct{}
 }
 
-var appliedRE = regexp.MustCompile(`POST /v1/push 200 .* applied=(\d+)`)
+var appliedRE = regexp.MustCompile(`method=POST path=/v1/push status=200 .* applied=(\d+)`)
 
 func startFaultServer(t *testing.T, dir, db, listen string, applied *atomic.Int64, grew chan struct{}) *faultServer {
 	t.Helper()

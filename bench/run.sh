@@ -4,9 +4,9 @@
 #   ./bench/run.sh [SECTION...]     (make bench: all sections)
 #
 # Sections: start read import (importhash: only its password_hash part)
-# create memory sync size (store files after an import and a push: SIZE_N
-# users; SIZE_STATS names a command run on each file, e.g. 'bin/airt store
-# check --db'). Each prints its figures
+# create memory sync scale size (store files after an import and a push:
+# SIZE_N users; SIZE_STATS is a command run on each file, e.g. 'bin/airt
+# store check --db'). Each prints its figures
 # and appends "name<TAB>median seconds<TAB>runs" lines to $BENCH_OUT/summary.tsv
 # (default bench/out/). Timings use hyperfine when it is installed
 # (apt-get install hyperfine), else a loop that takes the median.
@@ -24,7 +24,9 @@ CREATES=${CREATES:-1000}
 MEM_ROWS=${MEM_ROWS:-1000000}
 mkdir -p "$OUT"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/airt-bench.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+PGSTOP=()
+# The PostgreSQL cluster of the scale section (if started) stops with the script.
+trap '[ ${#PGSTOP[@]} -gt 0 ] && "${PGSTOP[@]}" >/dev/null 2>&1; rm -rf "$WORK"' EXIT
 # Keep Go's caches where they are before HOME moves.
 export GOPATH GOMODCACHE GOCACHE
 GOPATH=$(go env GOPATH) GOMODCACHE=$(go env GOMODCACHE) GOCACHE=$(go env GOCACHE)
@@ -254,12 +256,133 @@ section_size() {
 	for f in srv a b; do
 		record "size.$f.$n" "$(stat -c %s "$dir/$f.db")" 1
 		record "size.$f.per_user" "$(($(stat -c %s "$dir/$f.db") / n))" 1
-		if [ -n "${SIZE_STATS:-}" ]; then "$SIZE_STATS" "$dir/$f.db" >&2; fi
+		if [ -n "${SIZE_STATS:-}" ]; then $SIZE_STATS "$dir/$f.db" >&2 || true; fi
 	done
 }
 
+# pg_start: a throw-away PostgreSQL cluster in $WORK/pg (unix socket only,
+# defaults otherwise: fsync on), run as the postgres user when we are root;
+# sets $PGBASE (URL without database) and $PGQ (its query).
+# AIRT_BENCH_POSTGRES=postgres://USER@HOST (no database) uses that server.
+# pg_db NAME: creates database NAME, prints its URL.
+pg_start() {
+	PSQL=(psql)
+	if [ -n "${AIRT_BENCH_POSTGRES:-}" ]; then PGBASE=$AIRT_BENCH_POSTGRES PGQ=""; return; fi
+	local bin
+	bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+	[ -x "$bin/initdb" ] || { echo "no PostgreSQL (apt-get install postgresql)" >&2; return 1; }
+	local as=() owner
+	owner=$(id -un)
+	mkdir -p "$WORK/pg"
+	if [ "$(id -u)" = 0 ]; then chown postgres "$WORK/pg"; chmod 755 "$WORK"; as=(runuser -u postgres --); owner=postgres; fi
+	"${as[@]}" "$bin/initdb" -D "$WORK/pg/data" -U "$owner" -A trust -E UTF8 >/dev/null
+	"${as[@]}" "$bin/pg_ctl" start -D "$WORK/pg/data" -w -l "$WORK/pg/log" \
+		-o "-c listen_addresses='' -c unix_socket_directories=$WORK/pg -c max_connections=200" >/dev/null
+	PGSTOP=("${as[@]}" "$bin/pg_ctl" stop -D "$WORK/pg/data" -m fast)
+	PGBASE="postgres://$owner@" PGQ="?host=$WORK/pg"
+	[ -x "$bin/psql" ] && PSQL=("$bin/psql")
+}
+pg_db() {
+	"${PSQL[@]}" -q "$PGBASE/postgres$PGQ" -c "CREATE DATABASE $1" >/dev/null
+	echo "$PGBASE/$1$PGQ"
+}
+
+section_scale() {
+	log "scale: push of 10,000 queued changes (bbolt and PostgreSQL servers) against the local import of the same rows; 8 stores x 1,000 through 1 and 2 PostgreSQL processes; pull of 10 changes from 10,000 and 100,000 users, bbolt and PostgreSQL"
+	pg_start || { record scale.pending NA 0; return 0; }
+	local pids=() n=${SCALE_N:-10000} big_n=${SCALE_BIG:-100000} per=${SCALE_PER:-1000}
+	local d=$WORK/scale
+	mkdir -p "$d"
+	# serve NAME ARGS…: starts `airt server ARGS…`, sets $URL.
+	serve() {
+		local name=$1
+		shift
+		rm -f "$d/$name.addr"
+		"$AIRT" server --listen 127.0.0.1:0 --addr-file "$d/$name.addr" "$@" 2>"$d/$name.log" >/dev/null &
+		pids+=($!)
+		for _ in $(seq 1 600); do [ -s "$d/$name.addr" ] && break; sleep 0.1; done
+		URL=$(cat "$d/$name.addr")
+	}
+	# bootstrap DB: a server store with one admin.
+	bootstrap() { AIRT_DB=$1 "$AIRT" user create -un admin -fn Ada -ln Admin -e admin@example.com -p 'admin password' -st large -su -q >/dev/null; }
+	login() { AIRT_DB=$1 "$AIRT" token -s "$2" -u admin -p 'admin password' -q >/dev/null; }
+	# pgserver NAME BOLTDB: migrates BOLTDB into a new database NAME, sets $PGURL.
+	pgserver() {
+		PGURL=$(pg_db "$1")
+		"$AIRT" server migrate --from "$2" --to "$PGURL" --key-file "$d/$1.key" >/dev/null
+	}
+
+	# 1. The same 10,000 password_hash rows: imported locally, and queued in a
+	# store then pushed, to a bbolt server and to a PostgreSQL one.
+	"$GEN" -n "$n" -hash -no-admin >"$d/rows.csv"
+	bootstrap "$d/local.db"
+	AIRT_DB=$d/local.db "$AIRT" token -u admin -p 'admin password' -q >/dev/null
+	bench "scale.import.$n" 1 "" "AIRT_DB=$d/local.db $AIRT user import -q $d/rows.csv 2>/dev/null"
+	bootstrap "$d/bolt.db"
+	bootstrap "$d/pgsrc.db"
+	pgserver push "$d/pgsrc.db"
+	serve bolt --db "$d/bolt.db"
+	login "$d/a-bolt.db" "$URL"
+	AIRT_DB=$d/a-bolt.db "$AIRT" user import -q "$d/rows.csv" 2>/dev/null
+	bench "scale.push.$n.bolt" 1 "" "AIRT_DB=$d/a-bolt.db $AIRT sync"
+	serve pg --db "$PGURL" --key-file "$d/push.key"
+	login "$d/a-pg.db" "$URL"
+	AIRT_DB=$d/a-pg.db "$AIRT" user import -q "$d/rows.csv" 2>/dev/null
+	bench "scale.push.$n.pg" 1 "" "AIRT_DB=$d/a-pg.db $AIRT sync"
+
+	# 2. 8 stores push $per queued creates each at once: through one
+	# PostgreSQL process, then (a fresh database) through two.
+	local procs
+	for procs in 1 2; do
+		bootstrap "$d/m$procs.db"
+		pgserver "multi$procs" "$d/m$procs.db"
+		local urls=() i
+		serve "multi$procs-1" --db "$PGURL" --key-file "$d/multi$procs.key"
+		urls+=("$URL")
+		if [ "$procs" = 2 ]; then serve "multi$procs-2" --db "$PGURL" --key-file "$d/multi$procs.key"; urls+=("$URL"); fi
+		local cmds=""
+		for i in $(seq 0 7); do
+			login "$d/m$procs-s$i.db" "${urls[$((i % procs))]}"
+			"$GEN" -n "$per" -hash -no-admin -start $((100000 * (i + 1))) >"$d/m-$i.csv"
+			AIRT_DB=$d/m$procs-s$i.db "$AIRT" user import -q "$d/m-$i.csv" 2>/dev/null
+			cmds+="AIRT_DB=$d/m$procs-s$i.db $AIRT sync >/dev/null & "
+		done
+		bench "scale.8x$per.pg.${procs}proc" 1 "" "${cmds} wait"
+	done
+
+	# 3. Pull of 10 changes from servers of $n and $big_n users, bbolt and
+	# PostgreSQL; each run after another store pushed 10 new users (untimed).
+	local size kind
+	for size in "$n" "$big_n"; do
+		"$GEN" -n "$size" -hash >"$d/dir-$size.csv"
+		AIRT_DB=$d/dir-$size.db "$AIRT" user import -q "$d/dir-$size.csv" 2>/dev/null
+		cp "$d/dir-$size.db" "$d/dir-$size-pg.db"
+		cp "$d/dir-$size.db.keyring" "$d/dir-$size-pg.db.keyring" 2>/dev/null || true
+		pgserver "dir$size" "$d/dir-$size-pg.db"
+		for kind in bolt pg; do
+			if [ "$kind" = bolt ]; then serve "dir$size-bolt" --db "$d/dir-$size.db"; else serve "dir$size-pg" --db "$PGURL" --key-file "$d/dir$size.key"; fi
+			login "$d/pull-$size-$kind.db" "$URL"
+			AIRT_DB=$d/pull-$size-$kind.db "$AIRT" sync >/dev/null
+			login "$d/push-$size-$kind.db" "$URL"
+			echo 0 >"$d/next-$size-$kind"
+			cat >"$d/more10-$size-$kind.sh" <<-SH
+				#!/usr/bin/env bash
+				set -e
+				n=\$(cat $d/next-$size-$kind); echo \$((n + 10)) >$d/next-$size-$kind
+				$GEN -n 10 -hash -no-admin -start \$((900000 + n)) >$d/more10-$size-$kind.csv
+				AIRT_DB=$d/push-$size-$kind.db $AIRT user import -q $d/more10-$size-$kind.csv 2>/dev/null
+				AIRT_DB=$d/push-$size-$kind.db $AIRT sync >/dev/null
+			SH
+			chmod +x "$d/more10-$size-$kind.sh"
+			bench "scale.pull10.of$size.$kind" "${SCALE_RUNS:-10}" "$d/more10-$size-$kind.sh" "AIRT_DB=$d/pull-$size-$kind.db $AIRT sync"
+		done
+	done
+	kill "${pids[@]}" 2>/dev/null || true
+	wait "${pids[@]}" 2>/dev/null || true
+}
+
 sections=("$@")
-[ ${#sections[@]} -eq 0 ] && sections=(start read import create memory sync)
+[ ${#sections[@]} -eq 0 ] && sections=(start read import create memory sync size)
 {
 	echo "# $(date -u +%FT%TZ) $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 } >>"$OUT/summary.tsv"

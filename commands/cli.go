@@ -4,9 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -25,7 +22,13 @@ type cli struct {
 	actions map[string]func() error
 
 	dbPath string
-	debug  bool
+	// dbSetByUser: --db was on the command line (not AIRT_DB), so it
+	// outranks AIRT_SERVER_DB for `airt server`.
+	dbSetByUser bool
+	debug       bool
+	// caCert is --cacert / AIRT_CA_CERT: a PEM file of a certificate
+	// authority trusted for the server beside the system's.
+	caCert string
 	// mayCreateStore is set by the commands that may start a new store
 	// (user create, user import, token -s); the others refuse a missing
 	// store instead of leaving an empty file behind.
@@ -47,9 +50,10 @@ func newCLI(env *Env) *cli {
 	app.Terminate(func(code int) { panic(exitCode(code)) })
 	app.HelpFlag.Short('h')
 	app.UsageFuncs(map[string]any{"FlagsToTwoColumns": flagsToTwoColumns})
-	app.Version(Version)
 	app.Flag("db", "Path of the local store (default $XDG_DATA_HOME/airt/airt.db, else ~/.local/share/airt/airt.db).").
-		Envar("AIRT_DB").PlaceHolder("PATH").StringVar(&c.dbPath)
+		Envar("AIRT_DB").PlaceHolder("PATH").IsSetByUser(&c.dbSetByUser).StringVar(&c.dbPath)
+	app.Flag("cacert", "PEM file of the certificate authority of a server with a private CA, trusted beside the system's (SSL_CERT_FILE replaces the system's).").
+		Envar("AIRT_CA_CERT").PlaceHolder("FILE").StringVar(&c.caCert)
 	app.Flag("debug", "Log what airt does (store path, identity, timings) to stderr.").
 		Short('d').BoolVar(&c.debug)
 	c.app = app
@@ -59,6 +63,7 @@ func newCLI(env *Env) *cli {
 	registerUser(c)
 	registerSync(c)
 	registerServer(c)
+	registerVersion(c)
 	registerStore(c)
 	return c
 }
@@ -75,81 +80,6 @@ func (c *cli) debugf(format string, args ...any) {
 }
 
 func (c *cli) now() time.Time { return c.env.Now().UTC() }
-
-// storePath resolves --db / AIRT_DB / the XDG default.
-func (c *cli) storePath() (string, error) {
-	if c.dbPath != "" {
-		return c.dbPath, nil
-	}
-	if x := c.env.Getenv("XDG_DATA_HOME"); x != "" {
-		return filepath.Join(x, "airt", "airt.db"), nil
-	}
-	home := c.env.Getenv("HOME")
-	if home == "" {
-		h, err := os.UserHomeDir()
-		if err != nil {
-			return "", fmt.Errorf("no store path: set --db or AIRT_DB (%w)", err)
-		}
-		home = h
-	}
-	return filepath.Join(home, ".local", "share", "airt", "airt.db"), nil
-}
-
-func (c *cli) lockTimeout() (time.Duration, error) {
-	v := c.env.Getenv("AIRT_LOCK_TIMEOUT")
-	if v == "" {
-		return localstore.DefaultLockTimeout, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		if n, err2 := strconv.Atoi(v); err2 == nil {
-			return time.Duration(n) * time.Second, nil
-		}
-		return 0, fmt.Errorf("AIRT_LOCK_TIMEOUT %q: not a duration like 30s", v)
-	}
-	return d, nil
-}
-
-// openStore opens the store and the keyring that goes with it.
-func (c *cli) openStore() (*localstore.Store, error) {
-	if c.store != nil {
-		return c.store, nil
-	}
-	start := time.Now()
-	s, err := c.reopenStore()
-	if err != nil {
-		return nil, err
-	}
-	path := s.Path()
-	c.debugf("store %s (id %s) opened in %s", path, s.ID(), time.Since(start).Round(time.Microsecond))
-	c.store = s
-	c.creds, err = credentials.Open(credentials.Config{
-		StoreID: s.ID(), StorePath: path, Mode: c.env.Getenv("AIRT_KEYRING"),
-		Getenv: c.env.Getenv, Warn: c.env.Stderr,
-	})
-	if err != nil {
-		return nil, err
-	}
-	return s, nil
-}
-
-func (c *cli) close() {
-	if c.store != nil {
-		c.store.Close()
-		c.store = nil
-	}
-}
-
-// storeKey returns the per-store sealing key from the keyring, creating it on
-// first use (create is true only while the store holds no sealed secret, and
-// the caller holds the store's write lock, so two processes never race).
-func (c *cli) storeKey(_ string, create bool) ([]byte, error) {
-	k, made, err := credentials.StoreKey(c.creds, create)
-	if made {
-		c.debugf("new store key kept in the keyring (%s)", c.creds.Backend())
-	}
-	return k, err
-}
 
 // token returns the caller's token: AIRT_SERVICE_TOKEN, else the keyring.
 func (c *cli) token() (string, string, error) {

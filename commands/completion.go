@@ -10,27 +10,27 @@ import (
 )
 
 // registerCompletion adds --show-completion and --install-completion (as the
-// original's Typer app offered) for bash, zsh and fish. bash and zsh use
-// kingpin's templates; fish is written here around kingpin's hidden
-// --completion-bash, which lists the candidates for a partial command line.
+// original's Typer app offered) for bash, zsh and fish. The three scripts
+// ask `airt __complete` (complete.go) for the candidates, so they complete
+// alike; each uses its own shell's file completion where a file is wanted.
 func registerCompletion(c *cli) {
 	var show, install string
 	shells := []string{"bash", "zsh", "fish"}
 	c.app.Flag("show-completion", "Show the completion script for SHELL (bash, zsh, fish), to copy it or customize the installation.").
 		PlaceHolder("SHELL").EnumVar(&show, shells...)
-	c.app.Flag("install-completion", "Install completion for SHELL (bash, zsh, fish).").
+	c.app.Flag("install-completion", "Install completion for SHELL (bash, zsh, fish) in that shell's user completion folder, and say what was written where.").
 		PlaceHolder("SHELL").EnumVar(&install, shells...)
 	c.app.PreAction(func(*kingpin.ParseContext) error {
 		switch {
 		case show != "":
 			fmt.Fprint(c.env.Stdout, completionScript(show))
 		case install != "":
-			path, err := installCompletion(c.env.Getenv("HOME"), install)
+			report, err := installCompletion(c.env.Getenv, install)
 			if err != nil {
 				fmt.Fprintf(c.env.Stderr, "Error: install %s completion: %s\n", install, err)
 				panic(exitCode(ExitError))
 			}
-			fmt.Fprintf(c.env.Stdout, "%s completion installed in %s\nCompletion will take effect once you restart the terminal.\n", install, path)
+			fmt.Fprint(c.env.Stdout, report)
 		default:
 			return nil
 		}
@@ -38,42 +38,114 @@ func registerCompletion(c *cli) {
 	})
 }
 
+// bashCompletion: COMP_WORDS up to the cursor go to airt; ":files" asks for
+// bash's own file completion (compgen -f, shown as file names).
+const bashCompletion = `# airt completion for bash
+_airt() {
+    local cur="${COMP_WORDS[COMP_CWORD]}"
+    local IFS=$'\n'
+    local -a out
+    out=($("${COMP_WORDS[0]}" __complete "${COMP_WORDS[@]:1:$COMP_CWORD}" 2>/dev/null))
+    if [[ ${#out[@]} -eq 1 && ${out[0]} == ":files" ]]; then
+        compopt -o filenames 2>/dev/null
+        COMPREPLY=($(compgen -f -- "$cur"))
+        return 0
+    fi
+    COMPREPLY=("${out[@]}")
+    return 0
+}
+complete -F _airt airt
+`
+
+// zshCompletion is an autoloadable function file: when compinit loads it
+// from fpath, its body runs on the first TAB and must both define _airt and
+// call it (else the first TAB completes nothing); sourced, it registers
+// itself with compdef.
+const zshCompletion = `#compdef airt
+# airt completion for zsh
+_airt() {
+    local -a out
+    out=("${(@f)$(${words[1]} __complete "${(@)words[2,$CURRENT]}" 2>/dev/null)}")
+    out=(${out:#})
+    if [[ ${#out} -eq 1 && ${out[1]} == ":files" ]]; then
+        _files
+        return
+    fi
+    compadd -- "${out[@]}"
+}
+
+if [[ "${funcstack[1]}" == "_airt" ]]; then
+    _airt "$@"
+else
+    compdef _airt airt
+fi
+`
+
+// fishCompletion: file names only where airt asks for them (no blanket
+// "complete -f", no files in command position).
 const fishCompletion = `# airt completion for fish
 function __airt_complete
     set -l args (commandline -opc)
     set -e args[1]
-    airt --completion-bash $args (commandline -ct)
+    airt __complete $args (commandline -ct) 2>/dev/null
 end
-complete -c airt -f -a '(__airt_complete)'
+function __airt_wants_files
+    set -l out (__airt_complete)
+    test "$out" = ":files"
+end
+complete -c airt -f -n 'not __airt_wants_files' -a '(__airt_complete)'
+complete -c airt -F -n '__airt_wants_files'
 `
 
 func completionScript(shell string) string {
 	switch shell {
 	case "bash":
-		return strings.ReplaceAll(kingpin.BashCompletionTemplate, "{{.App.Name}}", "airt")
+		return bashCompletion
 	case "zsh":
-		return strings.ReplaceAll(kingpin.ZshCompletionTemplate, "{{.App.Name}}", "airt")
+		return zshCompletion
 	}
 	return fishCompletion
 }
 
-// installCompletion writes the script where each shell looks for it (the
-// places Typer uses) and, for bash and zsh, adds one line to the rc file,
-// once.
-func installCompletion(home, shell string) (string, error) {
+// installCompletion writes the script to the user completion folder of the
+// shell and returns what to tell the user: every file written or changed,
+// and what else is needed.
+//
+//   - bash: bash-completion's user folder,
+//     ${BASH_COMPLETION_USER_DIR:-${XDG_DATA_HOME:-~/.local/share}/bash-completion}/completions,
+//     loaded on demand in new shells; nothing else is changed;
+//   - zsh: there is no standard user folder: ~/.zfunc/_airt, and a line
+//     adding it to fpath in ~/.zshrc (once; said so);
+//   - fish: ${XDG_CONFIG_HOME:-~/.config}/fish/completions, loaded on demand.
+func installCompletion(getenv func(string) string, shell string) (string, error) {
+	home := getenv("HOME")
 	if home == "" {
 		return "", fmt.Errorf("HOME is not set")
 	}
-	var path, rc, line string
+	var path, rc, line, after string
 	switch shell {
 	case "bash":
-		path = filepath.Join(home, ".bash_completions", "airt.sh")
-		rc, line = filepath.Join(home, ".bashrc"), "source "+path
+		dir := getenv("BASH_COMPLETION_USER_DIR")
+		if dir == "" {
+			data := getenv("XDG_DATA_HOME")
+			if data == "" {
+				data = filepath.Join(home, ".local", "share")
+			}
+			dir = filepath.Join(data, "bash-completion")
+		}
+		path = filepath.Join(dir, "completions", "airt")
+		after = "bash-completion (the bash-completion package) loads it in new shells; without that package, add this line to ~/.bashrc:\n    source " + path + "\n"
 	case "zsh":
 		path = filepath.Join(home, ".zfunc", "_airt")
-		rc, line = filepath.Join(home, ".zshrc"), "fpath+=~/.zfunc; autoload -Uz compinit; compinit"
+		rc, line = filepath.Join(home, ".zshrc"), "fpath=(~/.zfunc $fpath); autoload -Uz compinit; compinit"
+		after = "Completion takes effect in new shells.\n"
 	case "fish":
-		path = filepath.Join(home, ".config", "fish", "completions", "airt.fish")
+		config := getenv("XDG_CONFIG_HOME")
+		if config == "" {
+			config = filepath.Join(home, ".config")
+		}
+		path = filepath.Join(config, "fish", "completions", "airt.fish")
+		after = "fish loads it in new shells.\n"
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return "", err
@@ -81,24 +153,38 @@ func installCompletion(home, shell string) (string, error) {
 	if err := os.WriteFile(path, []byte(completionScript(shell)), 0o644); err != nil {
 		return "", err
 	}
-	if rc == "" {
-		return path, nil
+	report := fmt.Sprintf("wrote the %s completion script to %s\n", shell, path)
+	if rc != "" {
+		added, err := appendOnce(rc, line)
+		if err != nil {
+			return "", err
+		}
+		if added {
+			report += fmt.Sprintf("added this line to %s:\n    %s\n", rc, line)
+		} else {
+			report += fmt.Sprintf("%s already has the line:\n    %s\n", rc, line)
+		}
 	}
-	old, err := os.ReadFile(rc)
+	return report + after, nil
+}
+
+// appendOnce appends line to the file at path unless it already holds it.
+func appendOnce(path, line string) (bool, error) {
+	old, err := os.ReadFile(path)
 	if err != nil && !os.IsNotExist(err) {
-		return "", err
+		return false, err
 	}
 	if strings.Contains(string(old), line) {
-		return path, nil
+		return false, nil
 	}
-	f, err := os.OpenFile(rc, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
-		return "", err
+		return false, err
 	}
 	defer f.Close()
 	if len(old) > 0 && !strings.HasSuffix(string(old), "\n") {
 		fmt.Fprintln(f)
 	}
 	_, err = fmt.Fprintln(f, line)
-	return path, err
+	return err == nil, err
 }

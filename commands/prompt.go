@@ -38,63 +38,21 @@ func (c *cli) readLine() (string, error) {
 
 // prompt prints text and returns the answer, trimmed. Like click, an empty
 // answer asks again silently.
-func (c *cli) prompt(text string) (string, error) {
+func (c *cli) prompt(text string) (string, error) { return c.promptTo(c.env.Stdout, text) }
+
+// promptTo is prompt with the prompt written to out.
+func (c *cli) promptTo(out io.Writer, text string) (string, error) {
 	c.close() // never hold the store's lock while waiting for a person
 	for {
-		fmt.Fprint(c.env.Stdout, text)
+		fmt.Fprint(out, text)
 		a, err := c.readLine()
 		if err != nil {
-			fmt.Fprintln(c.env.Stdout)
+			fmt.Fprintln(out)
 			return "", err
 		}
 		if a = strings.TrimSpace(a); a != "" {
 			return a, nil
 		}
-	}
-}
-
-// promptHidden prints text and reads an answer without echo on a terminal
-// (env.ReadPassword), or a plain line off one. Empty answers ask again.
-func (c *cli) promptHidden(text string) (string, error) {
-	c.close()
-	for {
-		fmt.Fprint(c.env.Stdout, text)
-		var a string
-		var err error
-		if c.env.StdinTerminal && c.env.ReadPassword != nil {
-			a, err = c.env.ReadPassword()
-			fmt.Fprintln(c.env.Stdout) // the terminal did not echo the Enter
-			if errors.Is(err, io.EOF) {
-				err = errNoAnswer
-			}
-		} else {
-			a, err = c.readLine()
-		}
-		if err != nil {
-			return "", err
-		}
-		if a != "" {
-			return a, nil
-		}
-	}
-}
-
-// promptNewPassword asks for a new password twice (hidden on a terminal)
-// until both answers match, as click's confirmation prompt did.
-func (c *cli) promptNewPassword() (string, error) {
-	for {
-		p, err := c.promptHidden("Please enter your new password: ")
-		if err != nil {
-			return "", err
-		}
-		again, err := c.promptHidden("Repeat for confirmation: ")
-		if err != nil {
-			return "", err
-		}
-		if p == again {
-			return p, nil
-		}
-		fmt.Fprintln(c.env.Stdout, "Error: The two entered values do not match.")
 	}
 }
 

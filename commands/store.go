@@ -1,69 +1,128 @@
 package commands
 
 import (
+	"errors"
 	"fmt"
-	"text/tabwriter"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/airt/airt/account"
+	"github.com/airt/airt/credentials"
 	"github.com/airt/airt/localstore"
 )
 
-// storeCheck is `airt store check`.
-type storeCheck struct{ c *cli }
+// Opening the store and its keyring: where the store is, how long to wait
+// for its lock, whether a missing one may be created, and the sealing key.
 
-func registerStore(c *cli) {
-	store := c.app.Command("store", "Commands for the local store file itself.")
-	sc := &storeCheck{c: c}
-	cmd := store.Command("check", "Verify the whole store without changing it: bbolt's page structure, every record's checksum, and that the indexes agree with the users. Prints what each bucket holds and every damage found.\n\nIt needs no login. Exit 0 when no damage is found, 1 otherwise.\n\nExample: airt store check")
-	c.action(cmd, sc.run)
+// storePath resolves --db / AIRT_DB / the XDG default.
+func (c *cli) storePath() (string, error) {
+	if c.dbPath != "" {
+		return c.dbPath, nil
+	}
+	if x := c.env.Getenv("XDG_DATA_HOME"); x != "" {
+		return filepath.Join(x, "airt", "airt.db"), nil
+	}
+	home := c.env.Getenv("HOME")
+	if home == "" {
+		h, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("no store path: set --db or AIRT_DB (%w)", err)
+		}
+		home = h
+	}
+	return filepath.Join(home, ".local", "share", "airt", "airt.db"), nil
 }
 
-func (sc *storeCheck) run() error {
-	c := sc.c
+func (c *cli) lockTimeout() (time.Duration, error) {
+	v := c.env.Getenv("AIRT_LOCK_TIMEOUT")
+	if v == "" {
+		return localstore.DefaultLockTimeout, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		if n, err2 := strconv.Atoi(v); err2 == nil {
+			return time.Duration(n) * time.Second, nil
+		}
+		return 0, fmt.Errorf("AIRT_LOCK_TIMEOUT %q: not a duration like 30s", v)
+	}
+	return d, nil
+}
+
+// openStore opens the store and the keyring that goes with it.
+func (c *cli) openStore() (*localstore.Store, error) {
+	if c.store != nil {
+		return c.store, nil
+	}
+	start := time.Now()
+	s, err := c.reopenStore()
+	if err != nil {
+		return nil, err
+	}
+	path := s.Path()
+	c.debugf("store %s (id %s) opened in %s", path, s.ID(), time.Since(start).Round(time.Microsecond))
+	c.store = s
+	c.creds, err = credentials.Open(credentials.Config{
+		StoreID: s.ID(), StorePath: path, Mode: c.env.Getenv("AIRT_KEYRING"),
+		Getenv: c.env.Getenv, Warn: c.env.Stderr,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (c *cli) close() {
+	if c.store != nil {
+		c.store.Close()
+		c.store = nil
+	}
+}
+
+// moveCredentials moves the store's credentials from the fallback file
+// into the OS keyring once that can be used (airt token calls it), and
+// says so.
+func (c *cli) moveCredentials() {
+	moved, from, err := credentials.MoveToSystem(c.creds)
+	if err != nil {
+		fmt.Fprintf(c.env.Stderr, "warning: credentials stay in %s: %s\n", from, err)
+		return
+	}
+	if len(moved) > 0 {
+		fmt.Fprintf(c.env.Stderr, "moved %s (%s) from %s into the OS keyring; the file no longer holds them\n",
+			countOf(len(moved), "credential", "credentials"), strings.Join(moved, ", "), from)
+	}
+}
+
+// storeKey returns the per-store sealing key from the keyring, creating it on
+// first use (create is true only while the store holds no sealed secret, and
+// the caller holds the store's write lock, so two processes never race).
+func (c *cli) storeKey(_ string, create bool) ([]byte, error) {
+	k, made, err := credentials.StoreKey(c.creds, create)
+	if made {
+		c.debugf("new store key kept in the keyring (%s)", c.creds.Backend())
+	}
+	return k, err
+}
+
+// reopenStore opens the store file, for the caller to close. openStore
+// uses it once per command; the sync engine uses it for each short
+// transaction, after openStore has set up the keyring, so the store is not
+// locked while it waits on the network.
+func (c *cli) reopenStore() (*localstore.Store, error) {
 	path, err := c.storePath()
 	if err != nil {
-		return err
+		return nil, err
+	}
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && !c.mayCreateStore {
+		return nil, &account.Error{Kind: account.KindFailed, Text: "no store at " + path,
+			Hint: "create it with its first super user ('airt user create … -su' or 'airt user import'), log in to a server with 'airt token -s URL', or point --db / AIRT_DB at an existing store"}
 	}
 	timeout, err := c.lockTimeout()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	s, err := localstore.Open(path, localstore.Options{LockTimeout: timeout, ReadOnly: true})
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	r, err := s.Check()
-	if err != nil {
-		return err
-	}
-	out := c.env.Stdout
-	fmt.Fprintf(out, "store: %s\n", path)
-	fmt.Fprintf(out, "file: %d bytes (%d in pages), schema %s\n", r.FileSize, r.UsedSize, r.SchemaVer)
-	fmt.Fprintf(out, "users: %d, queued changes: %d\n", r.Users, r.Outbox)
-	if len(r.Buckets) > 0 {
-		tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "bucket\tkeys\tbytes\t")
-		for _, b := range r.Buckets {
-			fmt.Fprintf(tw, "%s\t%d\t%d\t\n", b.Name, b.Keys, b.Bytes)
-		}
-		tw.Flush()
-	}
-	for _, n := range r.Notes {
-		fmt.Fprintf(out, "note: %s\n", n)
-	}
-	if len(r.Problems) == 0 {
-		fmt.Fprintln(out, "no damage found")
-		return nil
-	}
-	for _, p := range r.Problems {
-		fmt.Fprintf(out, "damage: %s\n", p)
-	}
-	n := len(r.Problems) + r.More
-	if r.More > 0 {
-		fmt.Fprintf(out, "… and %d more\n", r.More)
-	}
-	return &account.Error{Kind: account.KindFailed,
-		Text: fmt.Sprintf("the store %s is damaged: %d problem(s) found", path, n),
-		Hint: "restore the store from a backup (a client store can also be moved aside and pulled again with 'airt token -s')"}
+	return localstore.Open(path, localstore.Options{LockTimeout: timeout, Now: c.env.Now, Key: c.storeKey})
 }

@@ -5,17 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
-
-	"github.com/jedib0t/go-pretty/v6/progress"
 
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/credentials"
@@ -23,145 +17,6 @@ import (
 	"github.com/airt/airt/render"
 	usersync "github.com/airt/airt/sync"
 )
-
-// serverTokenKey is the keyring entry of the server token for a server URL.
-func serverTokenKey(url string) string { return "server-token:" + url }
-
-// normalizeServerURL checks a -s URL and drops a trailing slash.
-func normalizeServerURL(raw string) (string, error) {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", account.Errorf(account.KindInvalid, "server URL %q: not an http:// or https:// URL", raw).
-			WithHint("pass the URL 'airt server' printed, such as http://127.0.0.1:8080")
-	}
-	if u.Scheme == "http" && !loopback(u.Hostname()) {
-		return "", account.Errorf(account.KindInvalid, "server URL %q: plain http is only for this machine (passwords and secrets cross the wire)", raw).
-			WithHint("serve HTTPS ('airt server --tls-cert F --tls-key F') and use an https:// URL")
-	}
-	return strings.TrimRight(raw, "/"), nil
-}
-
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-// serverLogin is `airt token -s URL`: log in to the server, keep its token in
-// the keyring per URL, remember the server for `airt sync`, pull (so the
-// user's own record, password hash included, is in the local store) and open
-// a local session, so the user can also work offline.
-func (t *tokenCmd) serverLogin() error {
-	c := t.c
-	srvURL, err := normalizeServerURL(t.server)
-	if err != nil {
-		return err
-	}
-	s, err := c.openStore()
-	if err != nil {
-		return err
-	}
-	var known, seenEpoch string
-	if err := s.View(func(tx *localstore.Tx) error {
-		known = string(tx.GetMeta(usersync.MetaServer))
-		seenEpoch = usersync.SeenEpoch(tx)
-		return nil
-	}); err != nil {
-		return err
-	}
-	// A store is bound to one server (one history); the server may move to
-	// another URL (port, host name, https). The store follows it when the
-	// server at the new URL has the history this store pulled from.
-	moving := known != "" && known != srvURL
-	if moving && seenEpoch == "" {
-		return account.Errorf(account.KindInvalid, "this store syncs with %s and has not pulled from it yet, so it cannot tell whether %s is the same server", known, srvURL).
-			WithHint("run 'airt sync' while " + known + " answers, or use another store (--db) for " + srvURL)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	client := c.syncClient(srvURL, "")
-	resp, err := client.Login(ctx, usersync.LoginRequest{Username: t.username, Password: t.password, OTP: t.otp})
-	if err != nil {
-		return err
-	}
-	if moving && resp.Epoch != seenEpoch {
-		// Another server: give back the token just issued (best effort).
-		c.revokeServerToken(srvURL, resp.Token)
-		return account.Errorf(account.KindInvalid, "this store syncs with %s; %s is another server (history %s, this store's is %s)",
-			known, srvURL, shortID(resp.Epoch), shortID(seenEpoch)).
-			WithHint("this store's queued changes stay here and go only to " + known + " ('airt sync status' lists them); use another store (--db) for " + srvURL)
-	}
-	if err := c.creds.Set(serverTokenKey(srvURL), resp.Token); err != nil {
-		return fmt.Errorf("keep the server token in the keyring: %w", err)
-	}
-	if moving {
-		if old, err := c.creds.Get(serverTokenKey(known)); err == nil {
-			c.revokeServerToken(srvURL, old) // same server, new address
-		}
-		if err := c.creds.Delete(serverTokenKey(known)); err != nil && !errors.Is(err, credentials.ErrNotFound) {
-			fmt.Fprintf(c.env.Stderr, "warning: remove the old server token from the keyring: %s\n", err)
-		}
-		fmt.Fprintf(c.env.Stderr, "this store now syncs with %s (same server as %s)\n", srvURL, known)
-	}
-	err = s.Update(func(tx *localstore.Tx) error {
-		if err := tx.PutMeta(usersync.MetaServer, []byte(srvURL)); err != nil {
-			return err
-		}
-		return usersync.Rebase(tx, []usersync.WireUser{resp.User})
-	})
-	if err != nil {
-		return err
-	}
-	client.Token = resp.Token
-	eng := &usersync.Engine{Store: s, Client: client}
-	if _, err := eng.Pull(ctx); err != nil {
-		return c.syncError(err)
-	}
-	var token string
-	err = s.Update(func(tx *localstore.Tx) error {
-		if _, err := tx.User(resp.User.UUID); err != nil {
-			return fmt.Errorf("your record did not reach the local store: %w", err)
-		}
-		token, err = tx.NewSession(resp.User.UUID)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	if err := c.creds.Set(keySession, token); err != nil {
-		return fmt.Errorf("keep the session in the keyring: %w", err)
-	}
-	c.debugf("logged in to %s as %s (%s)", srvURL, resp.User.Username, resp.User.UUID)
-	if t.quiet {
-		fmt.Fprintln(c.env.Stdout, token)
-		return nil
-	}
-	fmt.Fprintf(c.env.Stdout, "token: %s\n", token)
-	return nil
-}
-
-// revokeServerToken revokes a server token on the server at url (best
-// effort: one try, a short timeout, errors ignored).
-func (c *cli) revokeServerToken(url, token string) {
-	client := &usersync.Client{URL: url, Token: token, Retries: -1, HTTP: &http.Client{Timeout: 5 * time.Second}}
-	_ = client.Logout(context.Background())
-}
-
-func shortID(s string) string {
-	if len(s) > 8 {
-		return s[:8]
-	}
-	return s
-}
-
-// syncClient returns a protocol client that logs its retries to stderr.
-func (c *cli) syncClient(url, token string) *usersync.Client {
-	return &usersync.Client{URL: url, Token: token, OnRetry: func(attempt int, err error, wait time.Duration) {
-		fmt.Fprintf(c.env.Stderr, "warning: %s; retry %d in %s\n", err, attempt, wait.Round(time.Millisecond))
-	}}
-}
 
 // syncError words a history reset for the user (nothing was merged).
 func (c *cli) syncError(err error) error {
@@ -248,7 +103,11 @@ func (c *cli) syncEngine(s *localstore.Store) (*usersync.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &usersync.Engine{Store: s, Client: c.syncClient(srvURL, tok)}, nil
+	client, err := c.syncClient(srvURL, tok)
+	if err != nil {
+		return nil, err
+	}
+	return &usersync.Engine{Store: s, Client: client}, nil
 }
 
 func (x *syncCmd) run() error {
@@ -279,37 +138,19 @@ func (x *syncCmd) run() error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	var pw progress.Writer
-	trackers := map[string]*progress.Tracker{}
-	if c.env.StderrTerminal && x.output != "json" {
-		pw = newProgress(c)
+	var bar *progressBar
+	phase := ""
+	if x.output != "json" {
 		eng.Progress = func(p usersync.Progress) {
-			t := trackers[p.Phase]
-			if t == nil {
-				t = &progress.Tracker{Message: p.Phase, Total: int64(p.Total), Units: progress.UnitsDefault}
-				trackers[p.Phase] = t
-				pw.AppendTracker(t)
+			if p.Phase != phase {
+				bar.Finish()
+				phase, bar = p.Phase, c.newProgress(p.Phase, p.Total)
 			}
-			t.UpdateTotal(int64(p.Total))
-			t.SetValue(int64(p.Done))
-			if p.Done >= p.Total {
-				t.MarkAsDone()
-			}
+			bar.Set(p.Done, p.Total)
 		}
-		go pw.Render()
 	}
 	rep, err := eng.Sync(ctx)
-	if pw != nil {
-		for _, t := range trackers {
-			if !t.IsDone() {
-				t.MarkAsErrored()
-			}
-		}
-		pw.Stop()
-		for pw.IsRenderInProgress() {
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
+	bar.Finish()
 	if err != nil && ctx.Err() != nil {
 		err = account.Errorf(account.KindFailed, "sync interrupted").
 			WithHint("nothing was lost: what the server applied is acknowledged on the next run; run 'airt sync' again")
@@ -364,17 +205,6 @@ func countOf(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
-}
-
-func newProgress(c *cli) progress.Writer {
-	pw := progress.NewWriter()
-	pw.SetOutputWriter(c.env.Stderr)
-	pw.SetAutoStop(false)
-	pw.SetTrackerLength(30)
-	pw.SetUpdateFrequency(100 * time.Millisecond)
-	pw.SetStyle(progress.StyleDefault)
-	pw.Style().Visibility.ETA = true
-	return pw
 }
 
 func writeJSON(c *cli, v any) error {
@@ -576,50 +406,4 @@ func (x *syncResolveCmd) run() error {
 func notSettled(m *localstore.Mutation) error {
 	return account.Errorf(account.KindInvalid, "change %d is pending, not rejected or in conflict", m.Seq).
 		WithHint("run 'airt sync' to push it, or 'airt sync discard " + fmt.Sprint(m.Seq) + "' to drop it")
-}
-
-// reopenStore opens the store file, for the caller to close. openStore
-// uses it once per command; the sync engine uses it for each short
-// transaction, after openStore has set up the keyring, so the store is not
-// locked while it waits on the network.
-func (c *cli) reopenStore() (*localstore.Store, error) {
-	path, err := c.storePath()
-	if err != nil {
-		return nil, err
-	}
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && !c.mayCreateStore {
-		return nil, &account.Error{Kind: account.KindFailed, Text: "no store at " + path,
-			Hint: "create it with its first super user ('airt user create … -su' or 'airt user import'), log in to a server with 'airt token -s URL', or point --db / AIRT_DB at an existing store"}
-	}
-	timeout, err := c.lockTimeout()
-	if err != nil {
-		return nil, err
-	}
-	return localstore.Open(path, localstore.Options{LockTimeout: timeout, Now: c.env.Now, Key: c.storeKey})
-}
-
-// serverLogout revokes the store's server token on the server (best
-// effort: one try, a short timeout) and removes it from the keyring. It
-// reports whether there was one.
-func (c *cli) serverLogout(s *localstore.Store) bool {
-	var srvURL string
-	_ = s.View(func(tx *localstore.Tx) error {
-		srvURL = string(tx.GetMeta(usersync.MetaServer))
-		return nil
-	})
-	if srvURL == "" {
-		return false
-	}
-	tok, err := c.creds.Get(serverTokenKey(srvURL))
-	if err != nil {
-		return false
-	}
-	client := &usersync.Client{URL: srvURL, Token: tok, Retries: -1, HTTP: &http.Client{Timeout: 5 * time.Second}}
-	if err := client.Logout(context.Background()); err != nil && account.KindOf(err) != account.KindUnauthenticated {
-		fmt.Fprintf(c.env.Stderr, "warning: the server token could not be revoked on %s (%s); it was removed from the keyring and expires on its own\n", srvURL, err)
-	}
-	if err := c.creds.Delete(serverTokenKey(srvURL)); err != nil {
-		fmt.Fprintf(c.env.Stderr, "warning: remove the server token from the keyring: %s\n", err)
-	}
-	return true
 }

@@ -16,13 +16,15 @@ type tokenCmd struct {
 	username, password string
 	otp, server        string
 	quiet              bool
+	passwordStdin      bool
 }
 
 func registerToken(c *cli) {
 	t := &tokenCmd{c: c}
-	cmd := c.app.Command("token", "Log in: check the credentials against the local store, keep the session in the OS keyring and print the token.\n\nThe username and password default to AIRT_SERVICE_USERNAME and AIRT_SERVICE_PASSWORD.")
+	cmd := c.app.Command("token", "Log in: check the credentials against the local store, keep the session in the OS keyring and print the token.\n\nThe username and password default to AIRT_SERVICE_USERNAME and AIRT_SERVICE_PASSWORD; on a terminal, a missing one is asked for (the password without echo).\n\nExample: airt token -u alice   (asks for the password)\nExample: printf '%s\\n' \"$PASS\" | airt token -u alice --password-stdin -q")
 	cmd.Flag("username", "Username (default $AIRT_SERVICE_USERNAME).").Short('u').PlaceHolder("TEXT").StringVar(&t.username)
-	cmd.Flag("password", "Password (default $AIRT_SERVICE_PASSWORD).").Short('p').PlaceHolder("TEXT").StringVar(&t.password)
+	cmd.Flag("password", "Password (default $AIRT_SERVICE_PASSWORD). Visible to other users in ps and kept in the shell's history: prefer the prompt, --password-stdin or the variable.").Short('p').PlaceHolder("TEXT").StringVar(&t.password)
+	cmd.Flag("password-stdin", "Read the password from the first line of standard input.").BoolVar(&t.passwordStdin)
 	cmd.Flag("otp", "For users with MFA: the six-digit code from the authenticator app, or the OTP received by SMS. Without it, on a terminal, a menu offers both.").PlaceHolder("TEXT").StringVar(&t.otp)
 	cmd.Flag("server", "Log in to this airt server instead (remembered for airt sync).").Short('s').PlaceHolder("URL").StringVar(&t.server)
 	cmd.Flag("quiet", "Print only the token.").Short('q').BoolVar(&t.quiet)
@@ -37,16 +39,20 @@ func (t *tokenCmd) run() error {
 	if t.username == "" {
 		t.username = c.env.Getenv("AIRT_SERVICE_USERNAME")
 	}
-	if t.password == "" {
-		t.password = c.env.Getenv("AIRT_SERVICE_PASSWORD")
+	if t.username == "" && c.env.StdinTerminal && !t.passwordStdin {
+		var err error
+		if t.username, err = c.promptTo(c.env.Stderr, "Username: "); err != nil {
+			return err
+		}
 	}
-	switch {
-	case t.username == "" && t.password == "":
-		return account.Errorf(account.KindUnauthenticated, "'The username and password are neither passed as parameters nor set in the environment variables `AIRT_SERVICE_USERNAME` and `AIRT_SERVICE_PASSWORD`.'")
-	case t.username == "":
-		return account.Errorf(account.KindUnauthenticated, "'The username is neither passed as parameter nor set in the environment variable AIRT_SERVICE_USERNAME.'")
-	case t.password == "":
-		return account.Errorf(account.KindUnauthenticated, "'The password is neither passed as parameter nor set in the environment variable AIRT_SERVICE_PASSWORD.'")
+	if t.username == "" {
+		return usageError{"no username given and standard input is not a terminal to ask on: pass -u USERNAME or set AIRT_SERVICE_USERNAME"}
+	}
+	var err error
+	t.password, err = c.secret(secretSpec{what: "password", flag: "-p", value: t.password,
+		env: "AIRT_SERVICE_PASSWORD", stdin: t.passwordStdin, prompt: "Password for " + t.username + ": "})
+	if err != nil {
+		return err
 	}
 	if t.server != "" {
 		c.mayCreateStore = true // a server login may start a new replica
@@ -71,7 +77,7 @@ func (t *tokenCmd) run() error {
 			return err
 		})
 	}
-	err := attempt(proof{code: t.otp, totp: true, sms: otp.PurposeGetToken})
+	err = attempt(proof{code: t.otp, totp: true, sms: otp.PurposeGetToken})
 	if t.otp == "" && c.env.StdinTerminal && errors.Is(err, account.ErrOTPRequired) {
 		// The original's menu: the authenticator app, or an SMS code
 		// to the user's verified phone.
@@ -84,6 +90,7 @@ func (t *tokenCmd) run() error {
 	if _, err := c.openStore(); err != nil { // reopened after a prompt
 		return err
 	}
+	c.moveCredentials()
 	if err := c.creds.Set(keySession, token); err != nil {
 		return fmt.Errorf("keep the session in the keyring: %w", err)
 	}

@@ -14,18 +14,19 @@ type userCreate struct {
 	c                                              *cli
 	username, firstName, lastName, email, password string
 	subscription, phone, otp                       string
-	superUser                                      bool
+	superUser, passwordStdin                       bool
 	out                                            outputFlags
 }
 
 func registerUserCreate(c *cli, user *kingpin.CmdClause) {
 	u := &userCreate{c: c}
-	cmd := user.Command("create", "Create a new user.\n\nThe very first user of an empty store is created without a login and must be a super user (-su).\n\nExample: airt user create -un alice -fn Alice -ln Liddell -e alice@example.com -p 'long password' -st small")
+	cmd := user.Command("create", "Create a new user.\n\nThe very first user of an empty store is created without a login and must be a super user (-su).\n\nThe password is asked for twice, without echo, on a terminal; a script passes it on standard input with --password-stdin (or with -p, which other users can see in ps).\n\nExample: airt user create -un alice -fn Alice -ln Liddell -e alice@example.com -st small")
 	cmd.Flag("username", "The username for the new user.").Required().PlaceHolder("TEXT").StringVar(&u.username)
 	cmd.Flag("first_name", "The first name for the new user.").Required().PlaceHolder("TEXT").StringVar(&u.firstName)
 	cmd.Flag("last_name", "The last name for the new user.").Required().PlaceHolder("TEXT").StringVar(&u.lastName)
 	cmd.Flag("email", "The email for the new user.").Short('e').Required().PlaceHolder("TEXT").StringVar(&u.email)
-	cmd.Flag("password", "The password for the new user (at least 8 characters).").Short('p').Required().PlaceHolder("TEXT").StringVar(&u.password)
+	cmd.Flag("password", "The password for the new user (at least 8 characters). Visible to other users in ps: prefer the prompt or --password-stdin.").Short('p').PlaceHolder("TEXT").StringVar(&u.password)
+	cmd.Flag("password-stdin", "Read the password from the first line of standard input.").BoolVar(&u.passwordStdin)
 	cmd.Flag("subscription_type", "User subscription type: small, medium or large.").Required().PlaceHolder("TEXT").StringVar(&u.subscription)
 	cmd.Flag("super_user", "Give the new user super user privileges.").BoolVar(&u.superUser)
 	cmd.Flag("phone_number", "Phone number with its country code, e.g. 440123456789, +44 0123456789 or (+44) 012 345 6789; stored as E.164.").PlaceHolder("TEXT").StringVar(&u.phone)
@@ -53,6 +54,12 @@ func (u *userCreate) run() error {
 			return err
 		}
 		u.phone = p
+	}
+	var err error
+	u.password, err = c.secret(secretSpec{what: "password", flag: "-p", value: u.password, stdin: u.passwordStdin,
+		prompt: "Password for " + u.username + ": ", confirm: true})
+	if err != nil {
+		return err
 	}
 	if err := account.ValidatePassword(u.password); err != nil {
 		return err
@@ -98,3 +105,7 @@ func (u *userCreate) run() error {
 	_, err = c.env.Stdout.Write(out)
 	return err
 }
+
+// hashPassword hashes a new password: user create, user import (its Hash) and
+// reset-password all hash through this one function.
+var hashPassword = account.HashPassword

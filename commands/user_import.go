@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
-	"github.com/jedib0t/go-pretty/v6/progress"
 
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/bulk"
@@ -109,10 +108,12 @@ func (u *userImport) run() error {
 	out := bulk.NewResultWriter(c.env.Stdout, u.output)
 	start := time.Now()
 	checker := bulk.NewChecker(policy, bootstrap)
+	shown := 0 // bad rows reported one by one (then only counted)
 	err = s.View(func(tx *localstore.Tx) error {
 		return u.eachRow(src, func(row *bulk.Row, rowErr error) error {
 			d := checker.Check(tx, row, rowErr)
-			if d.Action == bulk.ActFail {
+			if d.Action == bulk.ActFail && shown < maxBadRowsShown {
+				shown++
 				for _, p := range d.Problems {
 					fmt.Fprintf(c.env.Stderr, "%s:%d: %s\n", name, d.Row.Line, p)
 				}
@@ -175,15 +176,11 @@ func (u *userImport) run() error {
 					return err
 				}
 			}
-			if bar != nil {
-				bar.Increment(int64(len(ds)))
-			}
+			bar.Add(len(ds))
 			return nil
 		}}
 	err = im.Run(r)
-	if bar != nil {
-		bar.stop()
-	}
+	bar.Finish()
 	if !u.quiet {
 		if cerr := out.Close(); err == nil {
 			err = cerr
@@ -216,10 +213,32 @@ func (u *userImport) emit(out *bulk.ResultWriter, r bulk.Result) error {
 	return out.Write(r)
 }
 
+// maxBadRowsShown bounds the bad rows reported one by one: re-importing a
+// file of 20,000 existing users must not print 20,000 lines.
+const maxBadRowsShown = 20
+
 func (u *userImport) badRows(name string, c *bulk.Checker, total int) error {
+	if more := c.Bad - maxBadRowsShown; more > 0 {
+		file := u.file
+		if file == "-" || file == "" {
+			file = "FILE"
+		}
+		fmt.Fprintf(u.c.env.Stderr, "%s: %s not shown; 'airt user import --dry-run --output csv %s' lists every row with its problem\n",
+			name, countOf(more, "more bad row", "more bad rows"), file)
+	}
+	good := total - c.Bad
 	hint := "fix the rows above and run the import again; nothing was changed"
-	if c.Conflicts > 0 {
-		hint = "nothing was changed; to import the other rows, pass --on-conflict skip (or update)"
+	switch {
+	case c.Conflicts > 0 && c.Conflicts == c.Bad && good == 0:
+		hint = "nothing was changed: every row names an existing user; --on-conflict update changes them, --on-conflict skip leaves them as they are"
+	case c.Conflicts > 0 && c.Conflicts == c.Bad:
+		other := fmt.Sprintf("the %d other rows", good)
+		if good == 1 {
+			other = "the other row"
+		}
+		hint = "nothing was changed; to import " + other + ", pass --on-conflict skip (or update)"
+	case c.Conflicts > 0:
+		hint = "nothing was changed; fix the other bad rows, and pass --on-conflict skip (or update) for the rows naming existing users"
 	}
 	return account.Errorf(account.KindInvalid, "%s: %d of %d rows are bad", name, c.Bad, total).WithHint(hint)
 }
@@ -252,7 +271,12 @@ func (u *userImport) eachRow(src *importSource, fn func(*bulk.Row, error) error)
 
 // importSource is the import file, opened once and read from the start by
 // each pass. Standard input is spooled to a 0600 temporary file in the
-// store's folder (removed at the end) so that it can be read twice.
+// store's folder so that it can be read twice. It holds plaintext
+// passwords, so on Unix its name is removed as soon as it is created: the
+// open descriptor keeps the data readable, and no exit path (SIGTERM,
+// Ctrl-C, kill -9, a crash) can leave it behind. Where an open file cannot
+// be removed (Windows) it is removed on close, and the next import removes
+// the ones a killed import left (staleSpools).
 type importSource struct {
 	name   string
 	f      *os.File
@@ -272,11 +296,15 @@ func (u *userImport) openSource(storePath string) (*importSource, error) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("spool stdin: %w", err)
 		}
-		f, err := os.CreateTemp(dir, ".airt-import-*.tmp")
+		u.removeStaleSpools(dir)
+		f, err := os.CreateTemp(dir, spoolPattern)
 		if err != nil {
 			return nil, fmt.Errorf("spool stdin: %w", err)
 		}
 		src.f, src.spool = f, f.Name()
+		if runtime.GOOS != "windows" && os.Remove(f.Name()) == nil {
+			src.spool = "" // gone already; the descriptor reads it
+		}
 		if err := f.Chmod(0o600); err != nil {
 			src.close()
 			return nil, err
@@ -305,6 +333,24 @@ func (u *userImport) openSource(storePath string) (*importSource, error) {
 	return src, nil
 }
 
+// spoolPattern names the spool files of `import -` (os.CreateTemp).
+const spoolPattern = ".airt-import-*.tmp"
+
+// removeStaleSpools removes the spool files an import left in dir when it
+// was killed where a spool cannot be unlinked while open, and says so: they
+// hold plaintext passwords. On Unix a live import's spool has no name
+// beyond its first microseconds, so nothing in use is removed.
+func (u *userImport) removeStaleSpools(dir string) {
+	stale, _ := filepath.Glob(filepath.Join(dir, spoolPattern))
+	for _, path := range stale {
+		if err := os.Remove(path); err == nil {
+			fmt.Fprintf(u.c.env.Stderr, "removed %s, left by an import that was killed (it held the passwords of its rows)\n", path)
+		} else if !errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintf(u.c.env.Stderr, "warning: %s, left by an import that was killed, holds plaintext passwords and could not be removed: %s\n", path, err)
+		}
+	}
+}
+
 // reader returns a Reader of the file from its start.
 func (src *importSource) reader() (*bulk.Reader, error) {
 	if _, err := src.f.Seek(0, io.SeekStart); err != nil {
@@ -320,32 +366,10 @@ func (src *importSource) close() {
 	}
 }
 
-// importBar is the progress bar on a terminal's stderr.
-type importBar struct {
-	pw progress.Writer
-	*progress.Tracker
-}
-
-func (u *userImport) progress(total int) *importBar {
-	if !u.c.env.StderrTerminal || total == 0 {
+// progress is the import's progress bar (nil off a terminal).
+func (u *userImport) progress(total int) *progressBar {
+	if total == 0 {
 		return nil
 	}
-	pw := progress.NewWriter()
-	pw.SetOutputWriter(u.c.env.Stderr)
-	pw.SetAutoStop(false)
-	pw.SetTrackerLength(30)
-	pw.SetUpdateFrequency(100 * time.Millisecond)
-	pw.Style().Visibility.ETA = true
-	t := &progress.Tracker{Message: "importing", Total: int64(total), Units: progress.UnitsDefault}
-	pw.AppendTracker(t)
-	go pw.Render()
-	return &importBar{pw: pw, Tracker: t}
-}
-
-func (b *importBar) stop() {
-	b.MarkAsDone()
-	b.pw.Stop() // the renderer draws the final state, then returns
-	for b.pw.IsRenderInProgress() {
-		time.Sleep(10 * time.Millisecond)
-	}
+	return u.c.newProgress("importing", total)
 }

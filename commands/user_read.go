@@ -1,13 +1,14 @@
 package commands
 
 import (
+	"fmt"
+	"math"
+
 	"github.com/alecthomas/kingpin/v2"
 
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/localstore"
 )
-
-var hashPassword = account.HashPassword
 
 // userDetails is `airt user details`.
 type userDetails struct {
@@ -70,15 +71,17 @@ func resolveTarget(tx *localstore.Tx, caller *account.User, ref string) (*accoun
 type userLs struct {
 	c             *cli
 	offset, limit int
-	disabled      bool
+	disabled, all bool
 	out           outputFlags
 }
 
 func registerUserLs(c *cli, user *kingpin.CmdClause) {
 	l := &userLs{c: c}
-	cmd := user.Command("ls", "Return the list of users, oldest first (creation time, then username), so --offset/--limit pages never skip or repeat a user.")
+	cmd := user.Command("ls", "Return the list of users, oldest first (creation time, then username), so --offset/--limit pages never skip or repeat a user.\n\n"+
+		"At most 100 users by default: on a terminal, a note on stderr says when more exist and how to see them (the next page with -o, or --all).")
 	cmd.Flag("offset", "The number of users to skip at the beginning.").Short('o').Default("0").SetValue(countValue{&l.offset, "offset"})
-	cmd.Flag("limit", "The maximum number of users to return.").Short('l').Default("100").SetValue(countValue{&l.limit, "limit"})
+	cmd.Flag("limit", "The maximum number of users to return (0 returns none; --all for every user).").Short('l').Default("100").SetValue(countValue{&l.limit, "limit"})
+	cmd.Flag("all", "Return every user (after --offset), however many.").BoolVar(&l.all)
 	cmd.Flag("disabled", "List only the disabled users (by default only the enabled ones).").BoolVar(&l.disabled)
 	l.out.register(cmd, "Output only user uuids, one per line.")
 	c.action(cmd, l.run)
@@ -102,11 +105,32 @@ func (l *userLs) run() error {
 		if err := account.RequireSuperUser(caller); err != nil {
 			return err
 		}
-		users, err = tx.ListUsers(l.disabled, l.offset, l.limit)
+		limit := l.limit + 1 // one more tells whether more exist
+		if l.all {
+			limit = math.MaxInt
+		}
+		users, err = tx.ListUsers(l.disabled, l.offset, limit)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	return c.printUsers(&l.out, users, true)
+	more := !l.all && len(users) > l.limit
+	if more {
+		users = users[:l.limit]
+	}
+	if err := c.printUsers(&l.out, users, true); err != nil {
+		return err
+	}
+	if more && c.env.StdoutTerminal && l.limit > 0 {
+		// Off a terminal the output is the page asked for, nothing else: a
+		// script pages with -o/-l itself.
+		next := fmt.Sprintf("airt user ls -o %d", l.offset+len(users))
+		if l.limit != 100 {
+			next += fmt.Sprintf(" -l %d", l.limit)
+		}
+		fmt.Fprintf(c.env.Stderr, "Showing users %d to %d; more exist. Next page: '%s'; every user: 'airt user ls --all'\n",
+			l.offset+1, l.offset+len(users), next)
+	}
+	return nil
 }

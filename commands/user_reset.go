@@ -3,6 +3,7 @@ package commands
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/alecthomas/kingpin/v2"
 
@@ -15,6 +16,7 @@ import (
 type resetPassword struct {
 	c                       *cli
 	username, password, otp string
+	passwordStdin           bool
 }
 
 // resetFailedText is the original server's answer to any failed reset.
@@ -24,10 +26,11 @@ func registerUserResetPassword(c *cli, user *kingpin.CmdClause) {
 	r := &resetPassword{c: c}
 	cmd := user.Command("reset-password", "Reset the account password.\n\n"+
 		"No login is needed: the one-time code proves who you are. Users with MFA can use the code of their authenticator app; anyone with a verified phone number can ask for an OTP by SMS (sent through AIRT_SMS_COMMAND).\n\n"+
-		"Missing values are asked for: the username, the new password (hidden, twice, on a terminal; two lines of standard input otherwise) and, without --otp, which code to use. The user's sessions end.\n\n"+
+		"Missing values are asked for: the username, the new password (hidden, twice; only on a terminal: a script passes --password-stdin, whose first line of standard input is the password) and, without --otp, which code to use. The user's sessions end.\n\n"+
 		"Example: airt user reset-password -u alice")
 	cmd.Flag("username", "Account username to reset the password of.").Short('u').PlaceHolder("TEXT").StringVar(&r.username)
-	cmd.Flag("new-password", "New password to set for the account, at least 8 characters.").PlaceHolder("TEXT").StringVar(&r.password)
+	cmd.Flag("new-password", "New password to set for the account, at least 8 characters. Visible to other users in ps: prefer the prompt or --password-stdin.").PlaceHolder("TEXT").StringVar(&r.password)
+	cmd.Flag("password-stdin", "Read the new password from the first line of standard input (before any answer to the prompts).").BoolVar(&r.passwordStdin)
 	cmd.Flag("otp", "Dynamically generated six-digit verification code from the authenticator app, or the OTP received by SMS.").
 		PlaceHolder("TEXT").StringVar(&r.otp)
 	c.action(cmd, r.run)
@@ -36,13 +39,22 @@ func registerUserResetPassword(c *cli, user *kingpin.CmdClause) {
 func (r *resetPassword) run() error {
 	c := r.c
 	var err error
+	spec := secretSpec{what: "new password", flag: "--new-password", value: r.password, stdin: r.passwordStdin,
+		prompt: "Please enter your new password: ", confirm: true, promptOut: c.env.Stdout}
+	if r.passwordStdin || r.password != "" || !c.env.StdinTerminal {
+		// Before any prompt: the first line of --password-stdin is the
+		// password, and a missing one off a terminal is a usage error.
+		if r.password, err = c.secret(spec); err != nil {
+			return err
+		}
+	}
 	if r.username == "" {
 		if r.username, err = c.prompt("Please enter your username: "); err != nil {
 			return err
 		}
 	}
-	if r.password == "" {
-		if r.password, err = c.promptNewPassword(); err != nil {
+	if r.password == "" { // on a terminal: the original's order, username then password
+		if r.password, err = c.secret(spec); err != nil {
 			return err
 		}
 	}
@@ -58,9 +70,15 @@ func (r *resetPassword) run() error {
 		user, err = tx.UserByUsername(r.username)
 		return err
 	})
-	if err != nil {
+	if err != nil && r.otp != "" {
 		c.debugf("reset-password failed: %v", err)
 		return resetFailed()
+	}
+	if err != nil {
+		// No such account: the same menu and prompts as for one, so the
+		// answers do not tell a stranger which accounts exist.
+		c.debugf("reset-password: %v", err)
+		user = nil
 	}
 	const purpose = otp.PurposeResetPassword
 	attempt := func(p proof) error {
@@ -89,8 +107,7 @@ func (r *resetPassword) run() error {
 	if r.otp != "" {
 		err = attempt(proof{code: r.otp, totp: user.MFAActive(), sms: purpose})
 	} else {
-		// One code, as the original.
-		err = c.codeMenu(resetMenu, totpResetPrompt, 1, user, purpose, attempt)
+		err = c.resetMenu(user, attempt)
 	}
 	if err != nil {
 		return err
@@ -100,6 +117,59 @@ func (r *resetPassword) run() error {
 		fmt.Fprintln(c.env.Stdout, "\nPlease don't forget to set the updated password in the `AIRT_SERVICE_PASSWORD` environment variable")
 	}
 	return nil
+}
+
+// resetMenu is reset-password's menu: one code, as the original. Every
+// account sees the same menu, texts and prompts and every failure ends in
+// resetFailed, whether the account exists, has MFA, has a verified phone or
+// hit the SMS send limit (the reason goes to --debug only): this command
+// needs no login, so its answers must not reveal any of that. user is nil
+// for an unknown username.
+func (c *cli) resetMenu(user *account.User, attempt func(proof) error) error {
+	const purpose = otp.PurposeResetPassword
+	opt, err := c.choose(resetMenu)
+	if err != nil {
+		return err
+	}
+	p, text := proof{totp: true}, totpResetPrompt
+	why := "" // why the code cannot work, for --debug
+	if opt == 2 {
+		// A missing sender is the installation's, not the account's: said
+		// to everyone alike.
+		if strings.TrimSpace(c.env.Getenv("AIRT_SMS_COMMAND")) == "" {
+			return errNoSMSSender
+		}
+		switch {
+		case user == nil:
+			why = "no such account"
+		case user.Phone == "" || !user.PhoneVerified:
+			why = user.Username + " has no verified phone number to send the OTP to"
+		default:
+			if err := c.sendSMSCode(user.UUID, user.Phone, purpose); err != nil {
+				why = "no SMS sent: " + hintedText(err)
+			}
+		}
+		fmt.Fprintf(c.env.Stdout, "\n%s\n", smsSentText)
+		p, text = proof{sms: purpose}, smsPrompt
+	} else {
+		switch {
+		case user == nil:
+			why = "no such account"
+		case !user.MFAActive():
+			why = account.ErrMFANotActive.Error()
+		}
+	}
+	if p.code, err = c.prompt(text); err != nil {
+		return err
+	}
+	if why != "" && (opt == 1 || user == nil || !user.PhoneVerified) {
+		c.debugf("reset-password failed: %s", why)
+		return resetFailed()
+	}
+	if why != "" {
+		c.debugf("reset-password: %s", why) // an older SMS code may still be valid
+	}
+	return attempt(p)
 }
 
 // resetFailed is the answer to every failed reset: the original's one text

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"sync"
 
@@ -67,7 +68,11 @@ func (a *autoStore) choose(name string) (Store, *probeResult) {
 		probe = "airt-keyring-probe"
 	}
 	v, err := a.sys.get(probe)
-	if err == nil || errors.Is(err, keyring.ErrNotFound) {
+	var le *lockedError
+	if err == nil || errors.Is(err, keyring.ErrNotFound) || (errors.As(err, &le) && le.hasEntries) {
+		// A locked keyring holding this store's entries stays the backend:
+		// every call says it is locked and how to unlock it, rather than
+		// the file answering "not logged in".
 		a.chosen = a.sys
 		if name == "" {
 			return a.chosen, nil
@@ -75,9 +80,60 @@ func (a *autoStore) choose(name string) (Store, *probeResult) {
 		return a.chosen, &probeResult{v, a.sys.explain(name, err)}
 	}
 	a.chosen = a.file
+	if le != nil {
+		fmt.Fprintf(a.warn, "warning: the OS keyring is locked; keeping credentials in %s (mode 0600) for now. To use the keyring, %s: the next 'airt token' moves them there\n",
+			a.file.path, strings.Replace(unlockHint, ", then run the command again", "", 1))
+		return a.chosen, nil
+	}
 	fmt.Fprintf(a.warn, "warning: no OS keyring available (%s); keeping credentials in %s (mode 0600)\n",
 		shortCause(err), a.file.path)
 	return a.chosen, nil
+}
+
+// MoveToSystem moves the store's entries from the file into the OS keyring when s is in
+// automatic mode, keeps them in the file (written during an earlier fallback) and the OS
+// keyring can be used now (a Secret Service that started, or was unlocked, since). Each entry is
+// written to the keyring and read back before any is removed from the file, so a failure leaves
+// them all in the file; the file itself is removed once it holds no entry. It returns the names
+// moved (none when there was nothing to do) and the file's path; afterwards s uses the keyring.
+func MoveToSystem(s Store) (moved []string, from string, err error) {
+	a, ok := s.(*autoStore)
+	if !ok || a.file == nil {
+		return nil, "", nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.chosen == a.sys {
+		return nil, "", nil
+	}
+	all, err := a.file.read()
+	if err != nil || len(all[a.file.service]) == 0 {
+		return nil, "", nil
+	}
+	if _, err := a.sys.get("airt-keyring-probe"); err != nil && !errors.Is(err, keyring.ErrNotFound) {
+		return nil, "", nil // still no usable keyring: stay on the file, quietly
+	}
+	entries := all[a.file.service]
+	names := make([]string, 0, len(entries))
+	for name := range entries {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if err := a.sys.Set(name, entries[name]); err != nil {
+			return nil, a.file.path, fmt.Errorf("move %q into the OS keyring: %w", name, err)
+		}
+		if v, err := a.sys.Get(name); err != nil || v != entries[name] {
+			return nil, a.file.path, fmt.Errorf("move %q into the OS keyring: it did not read back (%v)", name, err)
+		}
+	}
+	for _, name := range names {
+		if err := a.file.Delete(name); err != nil {
+			return nil, a.file.path, fmt.Errorf("entries copied into the OS keyring, but the file keeps them: %w", err)
+		}
+	}
+	a.chosen = a.sys
+	return names, a.file.path, nil
 }
 
 // shortCause is the first line of err, cut to fit in the warning line.

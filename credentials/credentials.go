@@ -16,19 +16,26 @@
 //     by this rule, in order:
 //     1. if the file already holds an entry for this store (or exists but cannot be read), the file
 //     is used, without probing the keyring and without a warning: the entries written during an
-//     earlier fallback (the sealing key above all) must not vanish when a keyring appears later,
-//     and the warning was printed when the fallback first happened. To move to the OS keyring,
-//     delete the entries (or the file) and store them again, or set AIRT_KEYRING=system;
+//     earlier fallback (the sealing key above all) must not be split between two backends.
+//     MoveToSystem (called by 'airt token') moves them into the OS keyring once it can be used,
+//     and removes them from the file;
 //     2. on Linux and BSD, if there is no session bus (DBUS_SESSION_BUS_ADDRESS empty or
 //     "autolaunch:" and no /run/user/<uid>/bus or /run/user/<uid>/dbus-session, which is
 //     everything godbus looks at), the keyring is unavailable at once: go-keyring is not called,
 //     since godbus would start dbus-launch and leave daemons behind;
 //     3. otherwise the keyring is probed with a Get of the entry asked for; anything but success or
-//     not-found (a timeout included) means unavailable.
+//     not-found (a timeout included) means unavailable. A locked keyring (the Secret Service's
+//     default collection, seen through its Locked property before go-keyring would wait for an
+//     unlock prompt) is used when it holds entries of this store, so every call says it is
+//     locked and how to unlock it (ErrLocked); holding none, it counts as unavailable, with a
+//     warning that says it is locked.
 //     When the keyring is unavailable the Store uses the file from then on and writes one line to
 //     Config.Warn: "warning: no OS keyring available (<cause>); keeping credentials in <path> (mode 0600)".
 //     Once the probe has succeeded the Store stays on the keyring: a later failure is returned as
 //     an error, never answered from the file, so entries are never split between two backends.
+//
+// Entries get a readable label on the Secret Service (Config.Label, "airt session for STORE");
+// go-keyring's Keychain and Credential Manager entries are labelled with the service name.
 //
 // Every keyring call runs with a timeout (Config.Timeout, 5s by default): go-keyring waits for a
 // Secret Service unlock prompt without one. A call that times out is abandoned, not cancelled.
@@ -68,6 +75,10 @@ var ErrNotFound = errors.New("not found in the keyring")
 // returns it; automatic mode falls back to the file instead.
 var ErrUnavailable = errors.New("OS keyring unavailable")
 
+// ErrLocked is wrapped (beside ErrUnavailable) by the errors of a keyring that is there but
+// locked: the error says how to unlock it.
+var ErrLocked = errors.New("OS keyring locked")
+
 // DefaultTimeout bounds each keyring call when Config.Timeout is zero.
 const DefaultTimeout = 5 * time.Second
 
@@ -93,6 +104,10 @@ type Config struct {
 	Getenv func(string) string
 	// Warn receives the one-line fallback warning (stderr). Nil discards it.
 	Warn io.Writer
+	// Label names an entry in the OS keyring for a person reading it (the Secret Service shows
+	// it; go-keyring's Keychain and Credential Manager entries are labelled by the service name
+	// instead). Nil: "airt session for STORE", "airt store key for STORE" and so on.
+	Label func(name string) string
 }
 
 // Open returns the Store that cfg describes. It touches neither the keyring nor the file:
@@ -121,7 +136,14 @@ func Open(cfg Config) (Store, error) {
 		cfg.Warn = io.Discard
 	}
 	service := "airt:" + cfg.StoreID
-	sys := &systemStore{service: service, timeout: cfg.Timeout, getenv: cfg.Getenv}
+	if cfg.Label == nil {
+		where := cfg.StorePath
+		if where == "" {
+			where = "store " + cfg.StoreID
+		}
+		cfg.Label = func(name string) string { return entryLabel(where, name) }
+	}
+	sys := &systemStore{service: service, timeout: cfg.Timeout, getenv: cfg.Getenv, label: cfg.Label}
 	var file *fileStore
 	if cfg.StorePath != "" {
 		file = &fileStore{service: service, path: cfg.StorePath + ".keyring"}

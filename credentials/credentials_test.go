@@ -26,6 +26,16 @@ func env(vars map[string]string) func(string) string {
 // withBus is an environment in which a session bus seems to exist.
 var withBus = env(map[string]string{"DBUS_SESSION_BUS_ADDRESS": testDBus})
 
+// mockInit is keyring.MockInit (go-keyring's in-memory provider) with the Secret Service hooks
+// (labels, lock state) off, so that nothing reaches a real D-Bus.
+func mockInit(t *testing.T) {
+	keyring.MockInit()
+	setLabeled, lockState := keyringSetLabeled, keyringLockState
+	keyringSetLabeled = nil
+	keyringLockState = func(string) (bool, bool, error) { return false, false, nil }
+	t.Cleanup(func() { keyringSetLabeled, keyringLockState = setLabeled, lockState })
+}
+
 // fakeKeyring is an in-memory keyring whose calls can be made to fail or hang.
 type fakeKeyring struct {
 	t       *testing.T
@@ -34,6 +44,10 @@ type fakeKeyring struct {
 	hang    chan struct{}                // every call blocks until closed when set
 	forbid  bool                         // any call fails the test
 	calls   int
+	// locked makes the keyring locked; lockedEntries is what its search
+	// answers while locked (whether the store has entries there).
+	locked, lockedEntries bool
+	labels                map[string]string // service/user → label
 
 	mu sync.Mutex // calls that time out keep running beside later ones
 }
@@ -47,12 +61,19 @@ func (k *fakeKeyring) install(t *testing.T, runUserBus bool) *fakeKeyring {
 		k.entries = map[string]map[string]string{}
 	}
 	get, set, del, exists := keyringGet, keyringSet, keyringDelete, fileExists
+	setLabeled, lockState := keyringSetLabeled, keyringLockState
 	t.Cleanup(func() {
 		keyringGet, keyringSet, keyringDelete, fileExists = get, set, del, exists
+		keyringSetLabeled, keyringLockState = setLabeled, lockState
 		if k.hang != nil {
 			close(k.hang)
 		}
 	})
+	keyringLockState = func(string) (bool, bool, error) {
+		k.mu.Lock()
+		defer k.mu.Unlock()
+		return k.locked, k.locked && k.lockedEntries, nil
+	}
 	keyringGet = func(service, user string) (string, error) {
 		if err := k.enter(); err != nil {
 			return "", err
@@ -65,7 +86,7 @@ func (k *fakeKeyring) install(t *testing.T, runUserBus bool) *fakeKeyring {
 		}
 		return v, nil
 	}
-	keyringSet = func(service, user, value string) error {
+	fakeSet := func(service, user, value string) error {
 		if err := k.enter(); err != nil {
 			return err
 		}
@@ -76,6 +97,18 @@ func (k *fakeKeyring) install(t *testing.T, runUserBus bool) *fakeKeyring {
 		}
 		k.entries[service][user] = value
 		return nil
+	}
+	keyringSet = fakeSet
+	// Calls that time out outlive the test: they use fakeSet itself, never
+	// the package variable the cleanup restores.
+	keyringSetLabeled = func(service, user, label, value string) error {
+		k.mu.Lock()
+		if k.labels == nil {
+			k.labels = map[string]string{}
+		}
+		k.labels[service+"/"+user] = label
+		k.mu.Unlock()
+		return fakeSet(service, user, value)
 	}
 	keyringDelete = func(service, user string) error {
 		if err := k.enter(); err != nil {
@@ -274,8 +307,8 @@ func TestStoresDoNotSeeEachOther(t *testing.T) {
 	}{
 		{"file", "file", func(t *testing.T) { new(fakeKeyring).install(t, false).forbid = true }},
 		{"system (fake)", "system", func(t *testing.T) { new(fakeKeyring).install(t, false) }},
-		{"system (keyring.MockInit)", "system", func(t *testing.T) { keyring.MockInit() }},
-		{"automatic (keyring.MockInit)", "", func(t *testing.T) { keyring.MockInit() }},
+		{"system (keyring.MockInit)", "system", func(t *testing.T) { mockInit(t) }},
+		{"automatic (keyring.MockInit)", "", func(t *testing.T) { mockInit(t) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -304,7 +337,7 @@ func TestStoresDoNotSeeEachOther(t *testing.T) {
 }
 
 func TestNotFoundMapping(t *testing.T) {
-	keyring.MockInit()
+	mockInit(t)
 	s := mustOpen(t, Config{StoreID: "nf", Mode: "system", Getenv: withBus})
 	_, err := s.Get("session")
 	if !errors.Is(err, ErrNotFound) {
@@ -492,5 +525,36 @@ func TestAutoModeBackendProbes(t *testing.T) {
 	s := mustOpen(t, Config{StoreID: "b", StorePath: storePath(t), Getenv: withBus})
 	if got := s.Backend(); got != "system" {
 		t.Errorf("Backend = %q; want system", got)
+	}
+}
+
+// TestFileBackendRefusesSymlink: a *.keyring that is a symbolic link is
+// neither followed nor chmod'ed (its target, maybe another user's file,
+// keeps its mode and content), for Get, Set and the automatic choice alike.
+func TestFileBackendRefusesSymlink(t *testing.T) {
+	path := storePath(t)
+	target := filepath.Join(t.TempDir(), "elsewhere.json")
+	if err := os.WriteFile(target, []byte(`{"airt:one":{"session":"tok"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(target, 0o644)
+	if err := os.Symlink(target, path+".keyring"); err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []string{ModeFile, ModeAuto} {
+		s := mustOpen(t, Config{StoreID: "one", StorePath: path, Mode: mode})
+		if _, err := s.Get("session"); err == nil || !strings.Contains(err.Error(), "is a symbolic link; airt does not follow it") {
+			t.Errorf("%q: Get = %v; want a symbolic link error", mode, err)
+		}
+		if err := s.Set("session", "other"); err == nil {
+			t.Errorf("%q: Set through a symbolic link succeeded", mode)
+		}
+	}
+	info, err := os.Stat(target)
+	if err != nil || info.Mode().Perm() != 0o644 {
+		t.Errorf("target mode %v, %v; want 0644 untouched", info.Mode().Perm(), err)
+	}
+	if data, _ := os.ReadFile(target); string(data) != `{"airt:one":{"session":"tok"}}` {
+		t.Errorf("target changed: %s", data)
 	}
 }

@@ -3,6 +3,7 @@ package credentials
 import (
 	"encoding/base64"
 	"errors"
+	"strings"
 
 	"github.com/airt/airt/otp"
 )
@@ -16,6 +17,20 @@ const (
 	// EntryStoreKey is the per-store sealing key (otp.Seal), base64.
 	EntryStoreKey = "store-key"
 )
+
+// entryLabel is the default label of an entry in the OS keyring, for a
+// person browsing it: "airt session for /home/ada/.local/share/airt/airt.db".
+func entryLabel(store, name string) string {
+	switch {
+	case name == EntrySession:
+		return "airt session for " + store
+	case name == EntryStoreKey:
+		return "airt store key for " + store
+	case strings.HasPrefix(name, "server-token:"):
+		return "airt server token for " + strings.TrimPrefix(name, "server-token:") + " (store " + store + ")"
+	}
+	return "airt " + name + " for " + store
+}
 
 // StoreKey returns the store's sealing key from s. When there is none and
 // create is set, it makes a new one and keeps it, reporting made; the caller

@@ -58,6 +58,14 @@ func (f *fileStore) Delete(name string) error {
 	if len(all[f.service]) == 0 {
 		delete(all, f.service)
 	}
+	if len(all) == 0 {
+		// No entry left for any store: no file, rather than an empty one
+		// that a backup carries beside the store.
+		if err := os.Remove(f.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("credentials file: %w", err)
+		}
+		return nil
+	}
 	return f.write(all)
 }
 
@@ -74,12 +82,20 @@ func (f *fileStore) hasEntries() bool {
 // read returns the whole file, an empty map when it does not exist. It first restricts an
 // existing file to mode 0600 and fails if it cannot.
 func (f *fileStore) read() (map[string]map[string]string, error) {
-	info, err := os.Stat(f.path)
+	info, err := os.Lstat(f.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return map[string]map[string]string{}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("credentials file: %w", err)
+	}
+	if info.Mode()&fs.ModeSymlink != 0 {
+		// Following it would chmod its target to 0600 and write secrets
+		// wherever it points (another user's file, a shared folder).
+		return nil, fmt.Errorf("credentials file %s is a symbolic link; airt does not follow it: remove it (rm %s) and log in again", f.path, f.path)
+	}
+	if !info.Mode().IsRegular() && !info.IsDir() {
+		return nil, fmt.Errorf("credentials file %s is not a regular file; remove it and log in again", f.path)
 	}
 	if info.IsDir() {
 		return nil, fmt.Errorf("credentials file %s: is a directory", f.path)

@@ -19,6 +19,13 @@ var (
 	keyringSet    = keyring.Set
 	keyringDelete = keyring.Delete
 	fileExists    = func(path string) bool { _, err := os.Stat(path); return err == nil }
+	// keyringSetLabeled, where set (the Secret Service), is Set with the
+	// entry's label; elsewhere keyringSet is used and the label is
+	// go-keyring's.
+	keyringSetLabeled func(service, user, label, value string) error
+	// keyringLockState reports a locked keyring and whether it holds
+	// entries of service (the Secret Service; elsewhere never locked).
+	keyringLockState = func(service string) (locked, hasEntries bool, err error) { return false, false, nil }
 )
 
 // systemStore keeps entries in the OS keyring through go-keyring.
@@ -26,6 +33,8 @@ type systemStore struct {
 	service string
 	timeout time.Duration
 	getenv  func(string) string
+	// label names an entry for a person reading the keyring.
+	label func(name string) string
 }
 
 func (s *systemStore) Backend() string { return ModeSystem }
@@ -39,14 +48,28 @@ func (s *systemStore) Get(name string) (string, error) {
 }
 
 func (s *systemStore) Set(name, value string) error {
-	set := keyringSet // read outside the goroutine, which may outlive the call
-	_, err := withTimeout(s, func() (struct{}, error) { return struct{}{}, set(s.service, name, value) })
+	// Read outside the goroutine, which may outlive the call.
+	set, setLabeled, lockState, label := keyringSet, keyringSetLabeled, keyringLockState, s.label(name)
+	_, err := withTimeout(s, func() (struct{}, error) {
+		if err := checkLocked(lockState, s.service); err != nil {
+			return struct{}{}, err
+		}
+		if setLabeled != nil {
+			return struct{}{}, setLabeled(s.service, name, label, value)
+		}
+		return struct{}{}, set(s.service, name, value)
+	})
 	return s.explain(name, err)
 }
 
 func (s *systemStore) Delete(name string) error {
-	del := keyringDelete
-	_, err := withTimeout(s, func() (struct{}, error) { return struct{}{}, del(s.service, name) })
+	del, lockState := keyringDelete, keyringLockState
+	_, err := withTimeout(s, func() (struct{}, error) {
+		if err := checkLocked(lockState, s.service); err != nil {
+			return struct{}{}, err
+		}
+		return struct{}{}, del(s.service, name)
+	})
 	if errors.Is(err, keyring.ErrNotFound) {
 		return nil
 	}
@@ -55,9 +78,38 @@ func (s *systemStore) Delete(name string) error {
 
 // get is Get with go-keyring's errors left raw, for the automatic probe.
 func (s *systemStore) get(name string) (string, error) {
-	get := keyringGet
-	return withTimeout(s, func() (string, error) { return get(s.service, name) })
+	get, lockState := keyringGet, keyringLockState
+	return withTimeout(s, func() (string, error) {
+		if err := checkLocked(lockState, s.service); err != nil {
+			return "", err
+		}
+		return get(s.service, name)
+	})
 }
+
+// checkLocked returns a *lockedError when the keyring is locked: go-keyring
+// would ask the Secret Service to unlock it, which waits for a password
+// prompt (on a desktop) or fails (elsewhere), and the wait reads as a
+// missing keyring.
+func checkLocked(lockState func(string) (bool, bool, error), service string) error {
+	locked, hasEntries, err := lockState(service)
+	if err != nil || !locked {
+		return nil // go-keyring's own call says what is wrong, if anything
+	}
+	return &lockedError{hasEntries: hasEntries}
+}
+
+// lockedError is a locked keyring (it wraps ErrUnavailable and ErrLocked).
+type lockedError struct{ hasEntries bool }
+
+// unlockHint says how to unlock a locked keyring.
+const unlockHint = "unlock it (log in to the desktop session, or open Passwords and Keys (seahorse) and unlock the Login keyring; on a server: gnome-keyring-daemon --unlock --replace with the login password on standard input), then run the command again"
+
+func (e *lockedError) Error() string {
+	return "the OS keyring is locked: " + unlockHint
+}
+
+func (e *lockedError) Unwrap() []error { return []error{ErrUnavailable, ErrLocked} }
 
 // withTimeout runs f with s's timeout, after checking that a session bus exists where godbus
 // needs one. The goroutine of a call that times out is abandoned: go-keyring cannot be cancelled.
@@ -115,6 +167,8 @@ func (s *systemStore) explain(name string, err error) error {
 		return notFound(name)
 	case errors.Is(err, keyring.ErrSetDataTooBig):
 		return fmt.Errorf("%q: value too big for the OS keyring: %w", name, err)
+	case errors.Is(err, ErrLocked):
+		return err
 	}
 	return &unavailableError{err}
 }

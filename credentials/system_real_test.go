@@ -59,6 +59,10 @@ func TestSystemKeyringReal(t *testing.T) {
 	}
 
 	roundTrip(t, s)
+	if err := s.Set("session", "labelled"); err != nil {
+		t.Fatal(err)
+	}
+	checkRealLabel(t, "airt:"+id, "session", "airt session for store "+id)
 	other := mustOpen(t, Config{StoreID: id + "-other", Mode: "system", Getenv: os.Getenv})
 	if err := s.Set("key", "sealing-key"); err != nil {
 		t.Fatal(err)

@@ -72,19 +72,40 @@ func (m *monotonic) next(now uint64) (uint64, uint64) {
 //	password.reset  Secrets.PasswordHash
 //	sso.enable      Provider, SSOEmail           sso.disable Provider
 func (t *Tx) Apply(actor *account.User, m *Mutation) (*account.User, error) {
+	return ApplyTo(t, actor, m)
+}
+
+// Records is what Apply reads and writes of a store: the users (PutUser
+// keeps username and email unique, case-insensitively, answering
+// account.ErrUserExists, ErrUsernameTaken or ErrEmailTaken), the count the
+// last-super-user guard needs, the sealing key and the sessions a disable or
+// a reset revokes. *Tx implements it; so does the server's PostgreSQL store,
+// which runs these same rules through ApplyTo.
+type Records interface {
+	User(uuid string) (*account.User, error)
+	PutUser(old, u *account.User) error
+	HasUsers() bool
+	EnabledSuperUsers() int
+	Key() ([]byte, error)
+	DeleteSessionsOf(uuid string) error
+	Now() time.Time
+}
+
+// ApplyTo is Apply over any Records.
+func ApplyTo(t Records, actor *account.User, m *Mutation) (*account.User, error) {
 	if actor != nil {
 		if err := account.CheckActive(actor); err != nil {
 			return nil, err
 		}
 	}
 	if m.Op == OpCreate {
-		return t.applyCreate(actor, m)
+		return applyCreate(t, actor, m)
 	}
 	target, err := t.User(m.Target)
 	if err != nil {
 		return nil, err
 	}
-	if err := t.authorize(actor, target, m.Op); err != nil {
+	if err := authorize(actor, target, m.Op); err != nil {
 		return nil, err
 	}
 	old := *target
@@ -180,7 +201,7 @@ func (t *Tx) Apply(actor *account.User, m *Mutation) (*account.User, error) {
 
 // authorize applies the permission rules (account/permissions.go) to a change
 // of target by actor.
-func (t *Tx) authorize(actor, target *account.User, op Op) error {
+func authorize(actor, target *account.User, op Op) error {
 	if actor == nil {
 		if op == OpPasswordReset || op == OpMFAStep {
 			return nil // proven by a one-time code, checked by the caller
@@ -194,7 +215,7 @@ func (t *Tx) authorize(actor, target *account.User, op Op) error {
 	return account.CanAccess(actor, target)
 }
 
-func (t *Tx) applyCreate(actor *account.User, m *Mutation) (*account.User, error) {
+func applyCreate(t Records, actor *account.User, m *Mutation) (*account.User, error) {
 	a := &m.Args
 	if actor == nil {
 		if t.HasUsers() {
@@ -303,6 +324,11 @@ func applyUpdate(u *account.User, a *Args) error {
 // rules Apply enforces before it changes anything), without changing it. The
 // server uses it before answering a no-op mutation as applied.
 func (t *Tx) Authorize(actor, target *account.User, op Op) error {
+	return Authorize(actor, target, op)
+}
+
+// Authorize is Tx.Authorize without a store: the rules need none.
+func Authorize(actor, target *account.User, op Op) error {
 	if actor != nil {
 		if err := account.CheckActive(actor); err != nil {
 			return err
@@ -314,5 +340,5 @@ func (t *Tx) Authorize(actor, target *account.User, op Op) error {
 		}
 		return account.RequireSuperUser(actor)
 	}
-	return t.authorize(actor, target, op)
+	return authorize(actor, target, op)
 }

@@ -109,3 +109,16 @@ func (t *Tx) SessionsOf(uuid string) (map[string]Session, error) {
 	})
 	return out, err
 }
+
+// ForEachSession calls fn with every session and its token hash (see
+// TokenHash), in no particular order; a server store's tokens move with it
+// (airt server migrate).
+func (t *Tx) ForEachSession(fn func(hash string, s Session) error) error {
+	return t.tx.Bucket(bucketSessions).ForEach(func(k, v []byte) error {
+		var s Session
+		if err := getJSONRecord("sessions", k, v, &s); err != nil {
+			return t.withPath(err)
+		}
+		return fn(string(k), s)
+	})
+}

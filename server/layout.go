@@ -36,6 +36,9 @@ var (
 	// that the account is disabled rather than that the token is unknown.
 	bucketDisabledTokens = []byte("srv_disabled_tokens")
 
+	// srv_login_attempts: the login limiter's counts (limiter key ->
+	// guard.Record), defined and documented by package guard (BoltStore).
+
 	// Server tokens live in localstore's sessions bucket (token SHA-256 ->
 	// user uuid, expiry): Apply already revokes them on disable and on a
 	// password reset, for local sessions and server tokens alike.

@@ -1,12 +1,10 @@
 package server
 
 import (
-	"encoding/binary"
 	"net/http"
 	"strconv"
 
 	"github.com/airt/airt/account"
-	"github.com/airt/airt/localstore"
 	usersync "github.com/airt/airt/sync"
 )
 
@@ -24,29 +22,35 @@ func (s *Server) handlePull(w http.ResponseWriter, r *http.Request) {
 	}
 	limit = min(limit, usersync.MaxPageSize)
 	resp := usersync.PullResponse{Epoch: s.epoch, Cursor: after, CursorID: q.Get("after_id"), Users: []usersync.WireUser{}}
-	err = s.store.View(func(tx *localstore.Tx) error {
+	// ?store= names the pulling store: users whose every change in the
+	// page came from it are marked Own, so the client does not count its
+	// own pushed changes as new work.
+	pulling := q.Get("store")
+	err = s.store.Read(r.Context(), func(tx Tx) error {
 		if err := s.checkHistory(tx, q.Get("epoch"), after, q.Get("after_id")); err != nil {
 			return err
 		}
-		changes, err := tx.Bucket(bucketChanges)
+		var err error
+		if resp.Head, err = tx.Head(); err != nil {
+			return err
+		}
+		changes, err := tx.ChangesAfter(after, limit)
 		if err != nil {
 			return err
 		}
-		resp.Head = changes.Sequence()
-		seen := map[string]bool{}
+		others := map[string]bool{}
 		var order []string
-		c := changes.Cursor()
-		n := 0
-		for k, _ := c.Seek(revKey(after + 1)); k != nil && n < limit; k, _ = c.Next() {
-			n++
-			ch, err := getChange(tx, changes, k)
-			if err != nil {
-				return err
+		for _, ch := range changes {
+			resp.Cursor, resp.CursorID = ch.Rev, ch.ID
+			if !actor.SuperUser && ch.UUID != actor.UUID {
+				continue
 			}
-			resp.Cursor, resp.CursorID = binary.BigEndian.Uint64(k), ch.ID
-			if !seen[ch.UUID] && (actor.SuperUser || ch.UUID == actor.UUID) {
-				seen[ch.UUID] = true
+			if _, seen := others[ch.UUID]; !seen {
+				others[ch.UUID] = false
 				order = append(order, ch.UUID)
+			}
+			if pulling == "" || ch.Store != pulling {
+				others[ch.UUID] = true
 			}
 		}
 		resp.More = resp.Cursor < resp.Head
@@ -59,6 +63,7 @@ func (s *Server) handlePull(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				return err
 			}
+			wu.Own = !others[id]
 			resp.Users = append(resp.Users, wu)
 		}
 		return nil
@@ -67,12 +72,12 @@ func (s *Server) handlePull(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	annotate(w, "after=%d cursor=%d users=%d", after, resp.Cursor, len(resp.Users))
+	annotate(w, "after", after, "cursor", resp.Cursor, "users", len(resp.Users))
 	writeJSON(w, http.StatusOK, resp)
 }
 
 // wire returns u as sent to a client; self adds the user's own secrets.
-func (s *Server) wire(tx *localstore.Tx, u *account.User, self bool) (usersync.WireUser, error) {
+func (s *Server) wire(tx Tx, u *account.User, self bool) (usersync.WireUser, error) {
 	wu := usersync.WireUser{User: u.Public()}
 	if !self {
 		return wu, nil

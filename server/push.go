@@ -25,88 +25,60 @@ func reject(format string, args ...any) error {
 // last processed sequence number is last: seq ≤ last was processed before.
 func Dedupe(last, seq uint64) (duplicate bool) { return seq <= last }
 
-// PushOne processes one mutation of store as actorUUID, in one transaction
-// that also records the store's last sequence number (a rejection is recorded
-// in a second one, after the first rolled back whatever Apply did).
-func (s *Server) PushOne(actorUUID, store string, m *localstore.Mutation) (usersync.Result, error) {
+// pushOne processes one mutation of store as actorUUID in tx, the push
+// request's transaction, and records its outcome and the store's last
+// sequence number there. A rejected mutation's writes are rolled back to the
+// savepoint taken before it, so it does not abort the others.
+func (s *Server) pushOne(tx Tx, actorUUID, store string, m *localstore.Mutation) (usersync.Result, error) {
 	res := usersync.Result{ID: m.ID, Seq: m.Seq}
-	var rej *rejection
-	err := s.store.Update(func(tx *localstore.Tx) error {
-		dev, err := getDevice(tx, store)
-		if err != nil {
-			return err
-		}
-		if Dedupe(dev.LastSeq, m.Seq) {
-			res = s.previous(tx, store, m)
-			return nil
-		}
-		if err := s.decide(tx, actorUUID, store, m, &res); err != nil {
-			return err
-		}
-		if err := putOutcome(tx, store, res); err != nil {
-			return err
-		}
-		return putDevice(tx, store, device{LastSeq: m.Seq, Owner: actorUUID})
-	})
-	if !errors.As(err, &rej) {
+	dev, err := tx.Device(store)
+	if err != nil {
 		return res, err
 	}
-	res = usersync.Result{ID: m.ID, Seq: m.Seq, Outcome: usersync.Rejected, Reason: rej.reason}
-	err = s.store.Update(func(tx *localstore.Tx) error {
-		dev, err := getDevice(tx, store)
-		if err != nil {
-			return err
-		}
-		if Dedupe(dev.LastSeq, m.Seq) {
-			res = s.previous(tx, store, m)
-			return nil
-		}
-		if err := putOutcome(tx, store, res); err != nil {
-			return err
-		}
-		return putDevice(tx, store, device{LastSeq: m.Seq, Owner: actorUUID})
-	})
-	return res, err
-}
-
-func putOutcome(tx *localstore.Tx, store string, res usersync.Result) error {
-	b, err := tx.Bucket(bucketOutcomes)
-	if err != nil {
-		return err
+	if Dedupe(dev.LastSeq, m.Seq) {
+		return previous(tx, store, m)
 	}
-	p, err := encodeOutcome(res)
-	if err != nil {
-		return err
+	if err := tx.Savepoint(); err != nil {
+		return res, err
 	}
-	key := outcomeKey(store, res.Seq)
-	return b.Put(key, localstore.SealRecord(key, p))
+	var rej *rejection
+	if err := s.decide(tx, actorUUID, store, m, &res); errors.As(err, &rej) {
+		if err := tx.RollbackToSavepoint(); err != nil {
+			return res, err
+		}
+		res = usersync.Result{ID: m.ID, Seq: m.Seq, Outcome: usersync.Rejected, Reason: rej.reason}
+	} else if err != nil {
+		return res, err
+	}
+	if err := tx.PutOutcome(store, res); err != nil {
+		return res, err
+	}
+	return res, tx.PutDevice(store, device{LastSeq: m.Seq, Owner: actorUUID})
 }
 
 // previous answers a mutation processed before: duplicate, or its stored
 // rejection or conflict. A number that was used by another mutation (a
 // store restored from an older copy reuses numbers) is rejected, never taken
 // for a duplicate: the change stays in that store's queue.
-func (s *Server) previous(tx *localstore.Tx, store string, m *localstore.Mutation) usersync.Result {
-	if b, _ := tx.Bucket(bucketOutcomes); b != nil {
-		if v := b.Get(outcomeKey(store, m.Seq)); v != nil {
-			p, err := tx.OpenRecord(string(bucketOutcomes), outcomeKey(store, m.Seq), v)
-			if r, err2 := decodeOutcome(p); err == nil && err2 == nil {
-				switch {
-				case r.ID != m.ID:
-					return usersync.Result{ID: m.ID, Seq: m.Seq, Outcome: usersync.Rejected,
-						Reason: fmt.Sprintf("number %d of this store was already used by another change: the store was probably restored from an older copy; 'airt sync resolve %d --keep local' queues it again under a new number", m.Seq, m.Seq)}
-				case r.Outcome == usersync.Applied:
-					return usersync.Result{ID: m.ID, Seq: m.Seq, Outcome: usersync.Duplicate, Version: r.Version}
-				}
-				return r
-			}
-		}
+func previous(tx Tx, store string, m *localstore.Mutation) (usersync.Result, error) {
+	r, ok, err := tx.Outcome(store, m.Seq)
+	switch {
+	case err != nil:
+		return r, err
+	case !ok:
+		return usersync.Result{ID: m.ID, Seq: m.Seq, Outcome: usersync.Duplicate}, nil
+	case r.ID != m.ID:
+		return usersync.Result{ID: m.ID, Seq: m.Seq, Outcome: usersync.Rejected,
+			Reason: fmt.Sprintf("number %d of this store was already used by another change: the store was probably restored from an older copy; 'airt sync resolve %d --keep local' queues it again under a new number", m.Seq, m.Seq)}, nil
+	case r.Outcome == usersync.Applied:
+		return usersync.Result{ID: m.ID, Seq: m.Seq, Outcome: usersync.Duplicate, Version: r.Version}, nil
 	}
-	return usersync.Result{ID: m.ID, Seq: m.Seq, Outcome: usersync.Duplicate}
+	return r, nil
 }
 
-// decide checks and applies m, filling res; a *rejection error rolls back.
-func (s *Server) decide(tx *localstore.Tx, actorUUID, store string, m *localstore.Mutation, res *usersync.Result) error {
+// decide checks and applies m, filling res; a *rejection error rolls back
+// to the savepoint before m.
+func (s *Server) decide(tx Tx, actorUUID, store string, m *localstore.Mutation, res *usersync.Result) error {
 	actor, err := tx.User(actorUUID)
 	if err != nil {
 		return reject("the pushing user no longer exists")
@@ -123,7 +95,7 @@ func (s *Server) decide(tx *localstore.Tx, actorUUID, store string, m *localstor
 			return reject("%s", err)
 		}
 		if usersync.Noop(target, m) {
-			if err := tx.Authorize(actor, target, m.Op); err != nil {
+			if err := localstore.Authorize(actor, target, m.Op); err != nil {
 				return reject("%s", err)
 			}
 			res.Outcome, res.Version = usersync.Applied, target.Version
@@ -159,7 +131,7 @@ func (s *Server) decide(tx *localstore.Tx, actorUUID, store string, m *localstor
 				if err != nil {
 					return err
 				}
-				rev, err := s.record(tx, u, merged, store, rest)
+				rev, err := record(tx, u, merged, store, rest)
 				if err != nil {
 					return err
 				}
@@ -172,7 +144,7 @@ func (s *Server) decide(tx *localstore.Tx, actorUUID, store string, m *localstor
 	if err != nil {
 		return err
 	}
-	rev, err := s.record(tx, u, m, store, usersync.Fields(m))
+	rev, err := record(tx, u, m, store, usersync.Fields(m))
 	if err != nil {
 		return err
 	}
@@ -181,7 +153,7 @@ func (s *Server) decide(tx *localstore.Tx, actorUUID, store string, m *localstor
 }
 
 // apply applies m as actor; a refusal is a *rejection.
-func (s *Server) apply(tx *localstore.Tx, actor *account.User, m *localstore.Mutation) (*account.User, error) {
+func (s *Server) apply(tx Tx, actor *account.User, m *localstore.Mutation) (*account.User, error) {
 	if h := m.Args.Secrets.PasswordHash; h != "" {
 		if err := account.ValidatePasswordHash(h); err != nil {
 			return nil, reject("password hash: %s", err)
@@ -194,7 +166,7 @@ func (s *Server) apply(tx *localstore.Tx, actor *account.User, m *localstore.Mut
 			return nil, err
 		}
 	}
-	u, err := tx.Apply(actor, m)
+	u, err := localstore.ApplyTo(tx, actor, m)
 	if err != nil {
 		var ae *account.Error
 		if errors.As(err, &ae) {
@@ -203,7 +175,7 @@ func (s *Server) apply(tx *localstore.Tx, actor *account.User, m *localstore.Mut
 		return nil, reject("%s", err)
 	}
 	for k, sess := range revoked {
-		if err := putJSON(tx, bucketDisabledTokens, []byte(k), sess); err != nil {
+		if err := tx.PutDisabledToken(k, sess); err != nil {
 			return nil, err
 		}
 	}
@@ -243,11 +215,21 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	err = s.store.View(func(tx *localstore.Tx) error {
+	resp := usersync.PushResponse{Results: make([]usersync.Result, 0, len(req.Mutations)), Epoch: s.epoch}
+	counts := map[string]int{}
+	// One transaction for the whole request: a push of many changes costs
+	// one commit, and a failure leaves nothing half done (the client
+	// retries the batch).
+	err = s.store.Write(r.Context(), func(tx Tx) error {
+		resp.Results, counts = resp.Results[:0], map[string]int{}
 		if err := s.checkHistory(tx, req.Epoch, req.Cursor, req.CursorID); err != nil {
 			return err
 		}
-		dev, err := getDevice(tx, req.StoreID)
+		head0, err := tx.Head()
+		if err != nil {
+			return err
+		}
+		dev, err := tx.Device(req.StoreID)
 		if err != nil {
 			return err
 		}
@@ -261,40 +243,45 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request) {
 				text: fmt.Sprintf("the server processed this store's changes up to %d, the store says up to %d: changes were lost on the server", dev.LastSeq, req.After),
 				hint: "the server's store was probably restored from an older copy; ask its operator"}
 		}
+		for i := range req.Mutations {
+			wm := &req.Mutations[i]
+			m := wm.Mutation
+			if wm.Secrets != nil {
+				m.Args.Secrets = *wm.Secrets
+			}
+			res, err := s.pushOne(tx, actor.UUID, req.StoreID, &m)
+			if err != nil {
+				annotate(w, "stopped_at", m.Seq)
+				return err
+			}
+			counts[res.Outcome]++
+			resp.Results = append(resp.Results, res)
+		}
+		if dev, err = tx.Device(req.StoreID); err != nil {
+			return err
+		}
+		resp.LastSeq = dev.LastSeq
+		if resp.Head, err = tx.Head(); err != nil {
+			return err
+		}
+		// The client had pulled everything before this push, and the writes
+		// are serialised: every change after its cursor is its own. Send
+		// the records it changed and the new position, so it does not pull
+		// its own changes back.
+		if req.Epoch != "" && req.Cursor == head0 && resp.Head > head0 {
+			return s.ownChanges(tx, actor, head0, &resp)
+		}
 		return nil
 	})
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
-	resp := usersync.PushResponse{Results: make([]usersync.Result, 0, len(req.Mutations)), Epoch: s.epoch}
-	counts := map[string]int{}
-	for i := range req.Mutations {
-		wm := &req.Mutations[i]
-		m := wm.Mutation
-		if wm.Secrets != nil {
-			m.Args.Secrets = *wm.Secrets
-		}
-		res, err := s.PushOne(actor.UUID, req.StoreID, &m)
-		if err != nil {
-			// Stop here: the client keeps the rest and retries.
-			annotate(w, "stopped_at=%d", m.Seq)
-			s.fail(w, err)
-			return
-		}
-		counts[res.Outcome]++
-		resp.Results = append(resp.Results, res)
+	annotate(w, "store", short(req.StoreID), "applied", counts[usersync.Applied], "duplicate", counts[usersync.Duplicate],
+		"rejected", counts[usersync.Rejected], "conflict", counts[usersync.Conflict])
+	for outcome, n := range counts {
+		s.metrics.PushOutcome(outcome, n)
 	}
-	_ = s.store.View(func(tx *localstore.Tx) error {
-		dev, err := getDevice(tx, req.StoreID)
-		resp.LastSeq = dev.LastSeq
-		if b, _ := tx.Bucket(bucketChanges); b != nil {
-			resp.Head = b.Sequence()
-		}
-		return err
-	})
-	annotate(w, "store=%s applied=%d duplicate=%d rejected=%d conflict=%d", short(req.StoreID),
-		counts[usersync.Applied], counts[usersync.Duplicate], counts[usersync.Rejected], counts[usersync.Conflict])
 	writeJSON(w, http.StatusOK, resp)
 }
 
@@ -319,5 +306,41 @@ func checkPush(req *usersync.PushRequest) error {
 		}
 		prev = m.Seq
 	}
+	return nil
+}
+
+// ownChanges fills resp with the pushing user's view of the users this push
+// changed (as a pull would send them) and the position after them.
+func (s *Server) ownChanges(tx Tx, actor *account.User, head0 uint64, resp *usersync.PushResponse) error {
+	last, ok, err := tx.ChangeAt(resp.Head)
+	if err != nil || !ok {
+		return err
+	}
+	seen := map[string]bool{}
+	users := []usersync.WireUser{}
+	for _, r := range resp.Results {
+		if r.Version <= head0 {
+			continue // nothing changed (a duplicate, a no-op, a rejection)
+		}
+		ch, ok, err := tx.ChangeAt(r.Version)
+		if err != nil {
+			return err
+		}
+		if !ok || seen[ch.UUID] || (!actor.SuperUser && ch.UUID != actor.UUID) {
+			continue
+		}
+		seen[ch.UUID] = true
+		u, err := tx.User(ch.UUID)
+		if err != nil {
+			return err
+		}
+		wu, err := s.wire(tx, u, u.UUID == actor.UUID)
+		if err != nil {
+			return err
+		}
+		wu.Own = true
+		users = append(users, wu)
+	}
+	resp.Cursor, resp.CursorID, resp.Users = resp.Head, last.ID, users
 	return nil
 }

@@ -171,20 +171,21 @@ func (r *reader) hexID() string {
 }
 
 // ForEachChange calls fn with the revision, pushing store and mutation id of
-// every change in the history, in revision order (tests and tools read the
-// history through it, not through its encoding).
+// every change in a bbolt server store's history, in revision order (tests
+// and tools read the history through it, not through its encoding).
 func ForEachChange(tx *localstore.Tx, fn func(rev uint64, store, mutation string) error) error {
 	b, err := tx.Bucket(bucketChanges)
 	if err != nil || b == nil {
 		return err
 	}
+	bt := &boltTx{Tx: tx}
 	c := b.Cursor()
-	for k, _ := c.First(); k != nil; k, _ = c.Next() {
-		ch, err := getChange(tx, b, k)
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		ch, err := bt.changeFrom(k, v)
 		if err != nil {
 			return err
 		}
-		if err := fn(binary.BigEndian.Uint64(k), ch.Store, ch.Mutation); err != nil {
+		if err := fn(ch.Rev, ch.Store, ch.Mutation); err != nil {
 			return err
 		}
 	}

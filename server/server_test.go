@@ -13,65 +13,63 @@ import (
 	"testing"
 	"time"
 
+	"github.com/airt/airt/internal/pgtest"
 	usersync "github.com/airt/airt/sync"
 
 	"github.com/airt/airt/account"
+	"github.com/airt/airt/internal/storetest"
 	"github.com/airt/airt/localstore"
 	"github.com/airt/airt/otp"
 )
 
-var testNow = time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
-
-// cheapHash is a real argon2id hash of "pw", made with the test parameters
-// (TestMain), so verifying it costs microseconds.
-var cheapHash string
+// The helpers shared with the sync tests (internal/storetest).
+var (
+	testNow        = storetest.Now
+	newTestStore   = storetest.Open
+	createMutation = storetest.CreateMutation
+)
 
 func TestMain(m *testing.M) {
-	// Cheap password hashing for the test binary only: every login here
-	// verifies a hash, and the server's dummy hash for unknown users is made
-	// once per process.
-	account.UseTestArgon2()
-	h, err := account.HashPassword("pw")
-	if err != nil {
-		panic(err)
-	}
-	cheapHash = h
-	os.Exit(m.Run())
+	code := storetest.Run(m)
+	pgtest.Stop()
+	os.Exit(code)
 }
 
-func newTestStore(t *testing.T, name string) *localstore.Store {
+// testStoreKind is the kind of server store newTestServer makes: "bolt",
+// or "postgres" (a database migrated from the bbolt store).
+var testStoreKind = "bolt"
+
+func openTestStore(t testing.TB, db *localstore.Store) Store {
 	t.Helper()
-	key := make([]byte, 32)
-	copy(key, name)
-	s, err := localstore.Open(filepath.Join(t.TempDir(), name+".db"), localstore.Options{
-		Now: func() time.Time { return testNow },
-		Key: func(string, bool) ([]byte, error) { return key, nil },
-	})
+	if testStoreKind == "bolt" {
+		st, err := OpenBolt(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	ctx := context.Background()
+	pg, err := OpenPostgres(ctx, pgtest.URL(t), PostgresOptions{Now: func() time.Time { return testNow }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
-
-func createMutation(username string, super bool) *localstore.Mutation {
-	return &localstore.Mutation{Op: localstore.OpCreate, Target: localstore.NewUUID(), Args: localstore.Args{
-		Username: localstore.Str(username), Email: localstore.Str(username + "@example.com"),
-		FirstName: localstore.Str("First"), LastName: localstore.Str("Last"),
-		SubscriptionType: localstore.Str("small"), SuperUser: localstore.Bool(super),
-		Secrets: localstore.Secrets{PasswordHash: cheapHash},
-	}}
+	t.Cleanup(func() { pg.Close() })
+	if _, err := Migrate(ctx, db, pg); err != nil {
+		t.Fatal(err)
+	}
+	return pg
 }
 
 // testServer is a server store with an admin and a plain user bob.
 type testServer struct {
-	store      *localstore.Store
+	store      *localstore.Store // the bbolt store the server's state came from
+	st         Store             // the server's store (bbolt, or PostgreSQL migrated from store)
 	srv        *Server
 	http       *httptest.Server
 	admin, bob string // uuids
 }
 
-func newTestServer(t *testing.T) *testServer {
+func newTestServer(t testing.TB) *testServer {
 	t.Helper()
 	ts := &testServer{store: newTestStore(t, "server")}
 	err := ts.store.Update(func(tx *localstore.Tx) error {
@@ -90,9 +88,8 @@ func newTestServer(t *testing.T) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ts.srv, err = NewServer(ts.store, Options{}); err != nil {
-		t.Fatal(err)
-	}
+	ts.st = openTestStore(t, ts.store)
+	ts.srv = NewServer(ts.st, Options{})
 	ts.http = httptest.NewServer(ts.srv)
 	t.Cleanup(ts.http.Close)
 	return ts
@@ -154,7 +151,7 @@ func TestDedupe(t *testing.T) {
 
 // TestPushTwice replays the same push: the second answers duplicate for
 // every mutation and changes nothing.
-func TestPushTwice(t *testing.T) {
+func testPushTwice(t *testing.T) {
 	ts := newTestServer(t)
 	e := ts.client(t, "a", "admin")
 	var req *usersync.PushRequest
@@ -195,7 +192,7 @@ func TestPushTwice(t *testing.T) {
 
 // TestRejectionReplayed: a retried push of a rejected mutation gets the
 // rejection again, never "duplicate" (which would drop it from the queue).
-func TestRejectionReplayed(t *testing.T) {
+func testRejectionReplayed(t *testing.T) {
 	ts := newTestServer(t)
 	e := ts.client(t, "a", "admin")
 	localChange(t, e.Store, ts.admin, createMutation("bob2", false))
@@ -222,7 +219,7 @@ func TestRejectionReplayed(t *testing.T) {
 
 // TestOutOfOrder: a push claiming more processed than the server knows is
 // refused whole, and mutations out of order in a batch are a bad request.
-func TestOutOfOrder(t *testing.T) {
+func testOutOfOrder(t *testing.T) {
 	ts := newTestServer(t)
 	e := ts.client(t, "a", "admin")
 	m := createMutation("zed", false)
@@ -241,14 +238,14 @@ func TestOutOfOrder(t *testing.T) {
 
 // TestSecretsOnlyForSelf: an admin's pull carries the admin's own password
 // hash and nobody else's.
-func TestSecretsOnlyForSelf(t *testing.T) {
+func testSecretsOnlyForSelf(t *testing.T) {
 	ts := newTestServer(t)
 	resp, err := (&usersync.Client{URL: ts.http.URL, Retries: -1}).Login(context.Background(), usersync.LoginRequest{Username: "admin", Password: "pw"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := &usersync.Client{URL: ts.http.URL, Token: resp.Token, Retries: -1}
-	p, err := c.Pull(context.Background(), "", 0, "", 0)
+	p, err := c.Pull(context.Background(), "", 0, "", 0, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +264,7 @@ func TestSecretsOnlyForSelf(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Token = resp.Token
-	if p, err = c.Pull(context.Background(), "", 0, "", 0); err != nil {
+	if p, err = c.Pull(context.Background(), "", 0, "", 0, ""); err != nil {
 		t.Fatal(err)
 	}
 	if len(p.Users) != 1 || p.Users[0].UUID != ts.bob || p.Users[0].Secrets == nil {
@@ -277,7 +274,7 @@ func TestSecretsOnlyForSelf(t *testing.T) {
 
 // TestEngineConverges: two stores change the same user offline; after both
 // sync (and the first pulls again) their local views match the server.
-func TestEngineConverges(t *testing.T) {
+func testEngineConverges(t *testing.T) {
 	ts := newTestServer(t)
 	a := ts.client(t, "a", "admin")
 	b := ts.client(t, "b", "admin")
@@ -315,7 +312,7 @@ func TestEngineConverges(t *testing.T) {
 // TestStoreBelongsToItsUser: once a store pushed as admin, bob's token
 // cannot push under its id (which could turn admin's changes into
 // "duplicates").
-func TestStoreBelongsToItsUser(t *testing.T) {
+func testStoreBelongsToItsUser(t *testing.T) {
 	ts := newTestServer(t)
 	a := ts.client(t, "a", "admin")
 	localChange(t, a.Store, ts.admin, &localstore.Mutation{Op: localstore.OpUpdate, Target: ts.bob, Args: localstore.Args{LastName: localstore.Str("X")}})
@@ -335,19 +332,19 @@ func TestStoreBelongsToItsUser(t *testing.T) {
 // TestLoginMFA: a user with MFA needs a valid code after the right password;
 // a code is accepted once; the login answer carries the user's own TOTP
 // secret so they can verify codes offline.
-func TestLoginMFA(t *testing.T) {
+func testLoginMFA(t *testing.T) {
 	ts := newTestServer(t)
 	ts.srv.now = func() time.Time { return testNow }
 	secret, err := otp.NewSecret()
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = ts.store.Update(func(tx *localstore.Tx) error {
+	err = ts.st.Write(context.Background(), func(tx Tx) error {
 		bob, err := tx.User(ts.bob)
 		if err != nil {
 			return err
 		}
-		_, err = tx.Apply(bob, &localstore.Mutation{Op: localstore.OpMFAActivate, Target: ts.bob, Actor: ts.bob,
+		_, err = localstore.ApplyTo(tx, bob, &localstore.Mutation{Op: localstore.OpMFAActivate, Target: ts.bob, Actor: ts.bob,
 			Args: localstore.Args{Secrets: localstore.Secrets{MFASecret: secret}}})
 		return err
 	})
@@ -381,12 +378,12 @@ func TestLoginMFA(t *testing.T) {
 
 // TestResetRevokesTokens: a password reset pushed by an admin ends the
 // user's server tokens.
-func TestResetRevokesTokens(t *testing.T) {
+func testResetRevokesTokens(t *testing.T) {
 	ts := newTestServer(t)
 	a := ts.client(t, "a", "admin")
 	b := ts.client(t, "b", "bob")
 	localChange(t, a.Store, ts.admin, &localstore.Mutation{Op: localstore.OpPasswordReset, Target: ts.bob,
-		Args: localstore.Args{Secrets: localstore.Secrets{PasswordHash: cheapHash}}})
+		Args: localstore.Args{Secrets: localstore.Secrets{PasswordHash: storetest.PasswordHash()}}})
 	if r, err := a.Sync(context.Background()); err != nil || r.Applied != 1 {
 		t.Fatalf("admin sync: %+v %v", r, err)
 	}
@@ -398,7 +395,7 @@ func TestResetRevokesTokens(t *testing.T) {
 
 // TestLockReleasedDuringNetwork: with Engine.Open, the store file is not
 // locked while a push waits for the server, so another command can use it.
-func TestLockReleasedDuringNetwork(t *testing.T) {
+func testLockReleasedDuringNetwork(t *testing.T) {
 	ts := newTestServer(t)
 	a := ts.client(t, "a", "admin")
 	path := a.Store.Path()
@@ -434,9 +431,9 @@ func TestLockReleasedDuringNetwork(t *testing.T) {
 	}
 }
 
-// TestProtocolVersion: a request Without the protocol header is refused
+// TestProtocolVersion: a request without the protocol header is refused
 // with version_not_supported, which the client words as "upgrade".
-func TestProtocolVersion(t *testing.T) {
+func testProtocolVersion(t *testing.T) {
 	ts := newTestServer(t)
 	resp, err := http.Post(ts.http.URL+"/v1/token", "application/json", strings.NewReader(`{}`))
 	if err != nil {
@@ -453,7 +450,7 @@ func TestProtocolVersion(t *testing.T) {
 }
 
 // TestLogoutRevokes: after POST /v1/logout the token is refused.
-func TestLogoutRevokes(t *testing.T) {
+func testLogoutRevokes(t *testing.T) {
 	ts := newTestServer(t)
 	e := ts.client(t, "a", "admin")
 	if err := e.Client.Logout(context.Background()); err != nil {
@@ -468,7 +465,7 @@ func TestLogoutRevokes(t *testing.T) {
 // numbers the server already processed to new changes; they are rejected
 // (kept), never taken for duplicates, and the store's numbering moves past
 // the server's so the change can be queued again.
-func TestRestoredClientStore(t *testing.T) {
+func testRestoredClientStore(t *testing.T) {
 	ts := newTestServer(t)
 	e := ts.client(t, "a", "admin")
 	path := e.Store.Path()
@@ -536,7 +533,7 @@ func TestRestoredClientStore(t *testing.T) {
 // TestRetryTransient: 5xx answers are retried with backoff, and the push
 // goes through once the server answers; a server that keeps failing gives
 // an Unreachable error after the bounded retries, with the queue kept.
-func TestRetryTransient(t *testing.T) {
+func testRetryTransient(t *testing.T) {
 	ts := newTestServer(t)
 	e := ts.client(t, "a", "admin")
 	localChange(t, e.Store, ts.admin, &localstore.Mutation{Op: localstore.OpUpdate, Target: ts.bob, Args: localstore.Args{LastName: localstore.Str("R")}})
@@ -574,7 +571,7 @@ func TestRetryTransient(t *testing.T) {
 // TestPullPagesRenameSwap: two users swap usernames on the server; pulled one
 // change per page, the local view passes through pages where the names
 // collide and ends equal to the server.
-func TestPullPagesRenameSwap(t *testing.T) {
+func testPullPagesRenameSwap(t *testing.T) {
 	ts := newTestServer(t)
 	b := ts.client(t, "b", "admin")
 	a := ts.client(t, "a", "admin")
@@ -616,7 +613,7 @@ func TestPullPagesRenameSwap(t *testing.T) {
 // changed on the server applies the other field, answers a conflict on the
 // changed one only, and a retried push applies nothing twice; the client
 // keeps the mutation trimmed to the conflicting field.
-func TestPartialConflictMergesOnce(t *testing.T) {
+func testPartialConflictMergesOnce(t *testing.T) {
 	ts := newTestServer(t)
 	a := ts.client(t, "a", "admin")
 	b := ts.client(t, "b", "admin")
@@ -651,7 +648,7 @@ func TestPartialConflictMergesOnce(t *testing.T) {
 	if heads[0] != heads[1] {
 		t.Errorf("the retried push changed the server: head %d then %d", heads[0], heads[1])
 	}
-	_ = ts.store.View(func(tx *localstore.Tx) error {
+	_ = ts.st.Read(context.Background(), func(tx Tx) error {
 		u, err := tx.User(ts.bob)
 		if err != nil {
 			t.Fatal(err)
@@ -679,7 +676,7 @@ func TestPartialConflictMergesOnce(t *testing.T) {
 // TestDisabledTokenSaysDisabled: a token revoked by disabling its user is
 // answered "account disabled" while the user stays disabled, and plainly
 // refused once the user is enabled again (the token stays revoked).
-func TestDisabledTokenSaysDisabled(t *testing.T) {
+func testDisabledTokenSaysDisabled(t *testing.T) {
 	ts := newTestServer(t)
 	a := ts.client(t, "a", "admin")
 	bob := ts.client(t, "b", "bob")
@@ -699,5 +696,143 @@ func TestDisabledTokenSaysDisabled(t *testing.T) {
 	_, err = bob.Pull(context.Background())
 	if !errors.As(err, &ae) || ae.Text != account.ErrBadToken.Error() || ae.Kind != account.KindUnauthenticated {
 		t.Fatalf("enabled bob with the revoked token pulls: %v, want the token refused", err)
+	}
+}
+
+// testRejectionMidBatch: one push request of three creates whose second
+// takes a username the server has: the first and third are applied in the
+// request's one transaction, the second is rejected and left no trace.
+func testRejectionMidBatch(t *testing.T) {
+	ts := newTestServer(t)
+	e := ts.client(t, "a", "admin")
+	for _, name := range []string{"carol", "bob2", "dave"} {
+		localChange(t, e.Store, ts.admin, createMutation(name, false))
+	}
+	req := &usersync.PushRequest{StoreID: e.Store.ID()}
+	_ = e.Store.View(func(tx *localstore.Tx) error {
+		return tx.Outbox(0, true, func(m *localstore.Mutation) error {
+			if *m.Args.Username == "bob2" {
+				m.Args.Username = localstore.Str("BOB") // bob's, case aside
+			}
+			sec := m.Args.Secrets
+			req.Mutations = append(req.Mutations, usersync.WireMutation{Mutation: *m, Secrets: &sec})
+			return nil
+		})
+	})
+	before, err := e.Client.Pull(context.Background(), "", 0, "", 1, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := e.Client.Push(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range resp.Results {
+		got = append(got, r.Outcome)
+	}
+	if want := []string{usersync.Applied, usersync.Rejected, usersync.Applied}; !reflect.DeepEqual(got, want) {
+		t.Errorf("outcomes %v, want %v", got, want)
+	}
+	if resp.Head != before.Head+2 || resp.LastSeq != 3 {
+		t.Errorf("head %d (was %d), last seq %d; want 2 new revisions and last seq 3", resp.Head, before.Head, resp.LastSeq)
+	}
+	_ = ts.st.Read(context.Background(), func(tx Tx) error {
+		for _, name := range []string{"carol", "dave"} {
+			if _, err := tx.UserByUsername(name); err != nil {
+				t.Errorf("%s after the push: %v", name, err)
+			}
+		}
+		if u, err := tx.UserByUsername("bob"); err != nil || u.UUID != ts.bob {
+			t.Errorf("bob after the push: %v %v, want the original bob", u, err)
+		}
+		return nil
+	})
+}
+
+// testPushTakesOwnChanges: a store that had pulled everything pushes three
+// creates; the push answer brings their server records and moves the
+// cursor to the server's head, so the pull after it receives nothing, and
+// a second store's change is pulled as usual.
+func testPushTakesOwnChanges(t *testing.T) {
+	ts := newTestServer(t)
+	a := ts.client(t, "a", "admin")
+	b := ts.client(t, "b", "admin")
+	for _, name := range []string{"carol", "dave", "erin"} {
+		localChange(t, a.Store, ts.admin, createMutation(name, false))
+	}
+	ctx := context.Background()
+	if r, err := a.Push(ctx); err != nil || r.Applied != 3 {
+		t.Fatalf("push: %+v %v", r, err)
+	}
+	status := func(e *usersync.Engine) (st *usersync.Status) {
+		_ = e.Store.View(func(tx *localstore.Tx) (err error) {
+			st, err = usersync.ReadStatus(tx)
+			return err
+		})
+		return st
+	}
+	if st := status(a); st.Cursor != st.Head || st.Head == 0 {
+		t.Errorf("after the push: cursor %d, server revision %d; want the cursor at the head", st.Cursor, st.Head)
+	}
+	_ = a.Store.View(func(tx *localstore.Tx) error {
+		u, err := tx.UserByUsername("dave")
+		if err != nil || u.Version == 0 {
+			t.Errorf("dave after the push: %+v %v, want the server's version", u, err)
+		}
+		return nil
+	})
+	if n, err := a.Pull(ctx); err != nil || n != 0 {
+		t.Errorf("pull after the push: %d %v, want nothing", n, err)
+	}
+	localChange(t, b.Store, ts.admin, &localstore.Mutation{Op: localstore.OpUpdate, Target: ts.bob, Args: localstore.Args{LastName: localstore.Str("B")}})
+	before := status(b).Cursor
+	if _, err := b.Push(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := status(b); st.Cursor != before {
+		t.Errorf("b had not pulled a's changes, yet its push moved its cursor from %d to %d", before, st.Cursor)
+	}
+	if n, err := a.Pull(ctx); err != nil || n != 1 {
+		t.Errorf("a pulls b's change: %d %v, want 1", n, err)
+	}
+}
+
+// serverTests run against every kind of server store.
+var serverTests = []struct {
+	name string
+	fn   func(*testing.T)
+}{
+	{"RejectionMidBatch", testRejectionMidBatch},
+	{"PushTakesOwnChanges", testPushTakesOwnChanges},
+	{"PushTwice", testPushTwice},
+	{"RejectionReplayed", testRejectionReplayed},
+	{"OutOfOrder", testOutOfOrder},
+	{"SecretsOnlyForSelf", testSecretsOnlyForSelf},
+	{"EngineConverges", testEngineConverges},
+	{"StoreBelongsToItsUser", testStoreBelongsToItsUser},
+	{"LoginMFA", testLoginMFA},
+	{"ResetRevokesTokens", testResetRevokesTokens},
+	{"LockReleasedDuringNetwork", testLockReleasedDuringNetwork},
+	{"ProtocolVersion", testProtocolVersion},
+	{"LogoutRevokes", testLogoutRevokes},
+	{"RestoredClientStore", testRestoredClientStore},
+	{"RetryTransient", testRetryTransient},
+	{"PullPagesRenameSwap", testPullPagesRenameSwap},
+	{"PartialConflictMergesOnce", testPartialConflictMergesOnce},
+	{"DisabledTokenSaysDisabled", testDisabledTokenSaysDisabled},
+}
+
+func TestServerBolt(t *testing.T) {
+	for _, c := range serverTests {
+		t.Run(c.name, c.fn)
+	}
+}
+
+func TestServerPostgres(t *testing.T) {
+	testStoreKind = "postgres"
+	defer func() { testStoreKind = "bolt" }()
+	for _, c := range serverTests {
+		t.Run(c.name, c.fn)
 	}
 }

@@ -3,6 +3,8 @@ package sync
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -49,11 +51,56 @@ type transientError struct{ err error }
 func (e *transientError) Error() string { return e.err.Error() }
 func (e *transientError) Unwrap() error { return e.err }
 
+// httpClient is c.HTTP (or a client with a 60s timeout) that never follows
+// a redirect: a login carries the password in its body, and a redirect,
+// even a 307 from a trusted address, could re-post it to any URL, plain
+// http included. A server that moved is given to 'airt token -s' anew.
 func (c *Client) httpClient() *http.Client {
+	hc := http.Client{Timeout: 60 * time.Second}
 	if c.HTTP != nil {
-		return c.HTTP
+		hc = *c.HTTP
 	}
-	return &http.Client{Timeout: 60 * time.Second}
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &hc
+}
+
+// certificateError returns a permanent error when err is a failed TLS
+// certificate check: retrying cannot fix it, and the "could not be reached"
+// wording would send the user looking at the network.
+func (c *Client) certificateError(err error) error {
+	var (
+		unknown  x509.UnknownAuthorityError
+		host     x509.HostnameError
+		invalid  x509.CertificateInvalidError
+		verify   *tls.CertificateVerificationError
+		problem  string
+		insecure x509.InsecureAlgorithmError
+	)
+	switch {
+	case errors.As(err, &unknown):
+		problem = "its certificate is signed by an authority this machine does not trust"
+	case errors.As(err, &host):
+		problem = "its certificate is not valid for this host name (" + host.Error() + ")"
+	case errors.As(err, &invalid):
+		problem = "its certificate is not valid (" + invalid.Error() + ")"
+	case errors.As(err, &insecure):
+		problem = "its certificate uses an insecure algorithm (" + insecure.Error() + ")"
+	case errors.As(err, &verify):
+		problem = "its certificate could not be verified (" + verify.Err.Error() + ")"
+	default:
+		return nil
+	}
+	// The problem text quotes the server's certificate: no control
+	// characters reach the terminal.
+	problem = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return -1
+		}
+		return r
+	}, problem)
+	return &account.Error{Kind: account.KindUnreachable,
+		Text: fmt.Sprintf("server %s: TLS certificate problem: %s; nothing was sent", c.URL, problem),
+		Hint: "if the server uses a private certificate authority, pass its certificate with --cacert FILE (or AIRT_CA_CERT=FILE); check the URL's host name against the certificate"}
 }
 
 // Login asks for a token.
@@ -83,9 +130,13 @@ func (c *Client) Push(ctx context.Context, req *PushRequest) (*PushResponse, err
 	return &resp, nil
 }
 
-// Pull asks for the changes after a position.
-func (c *Client) Pull(ctx context.Context, epoch string, after uint64, afterID string, limit int) (*PullResponse, error) {
+// Pull asks for the changes after a position. store names the pulling
+// store ("": none), so the server marks the users only it changed (Own).
+func (c *Client) Pull(ctx context.Context, epoch string, after uint64, afterID string, limit int, store string) (*PullResponse, error) {
 	q := url.Values{}
+	if store != "" {
+		q.Set("store", store)
+	}
 	q.Set("after", strconv.FormatUint(after, 10))
 	if afterID != "" {
 		q.Set("after_id", afterID)
@@ -129,9 +180,14 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 			return err
 		}
 		if attempt >= retries || ctx.Err() != nil {
+			hint := "check the address and the network; nothing was lost, run 'airt sync' again"
+			if path == "/v1/token" {
+				// A login: there is nothing to lose yet, and the command to
+				// repeat is the login.
+				hint = "check the address and the network (is 'airt server' running there?), then run 'airt token -s " + c.URL + "' again"
+			}
 			return &account.Error{Kind: account.KindUnreachable,
-				Text: fmt.Sprintf("server %s could not be reached: %s", c.URL, te.err),
-				Hint: "check the address and the network; nothing was lost, run 'airt sync' again"}
+				Text: fmt.Sprintf("server %s could not be reached: %s", c.URL, te.err), Hint: hint}
 		}
 		wait := rand.N(backoff) + backoff/2
 		if c.OnRetry != nil {
@@ -161,6 +217,9 @@ func (c *Client) once(ctx context.Context, method, path string, body []byte, out
 	}
 	resp, err := c.httpClient().Do(req)
 	if err != nil {
+		if cerr := c.certificateError(err); cerr != nil {
+			return cerr
+		}
 		return &transientError{err}
 	}
 	defer resp.Body.Close()
@@ -168,12 +227,22 @@ func (c *Client) once(ctx context.Context, method, path string, body []byte, out
 	if err != nil {
 		return &transientError{err}
 	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return &account.Error{Kind: account.KindFailed,
+			Text: fmt.Sprintf("server %s answered %s with a redirect to %q; airt does not follow redirects (the request may carry a password)", c.URL, resp.Status, resp.Header.Get("Location")),
+			Hint: "if the server moved, log in at its new address: 'airt token -s NEW-URL'"}
+	}
 	if resp.StatusCode == http.StatusOK {
 		if err := json.Unmarshal(data, out); err != nil {
 			return &transientError{fmt.Errorf("bad answer: %w", err)}
 		}
 		return nil
 	}
+	return c.answerError(path, resp, data)
+}
+
+// answerError turns a non-200 answer to path, with body data, into an error.
+func (c *Client) answerError(path string, resp *http.Response, data []byte) error {
 	var eb ErrorBody
 	if json.Unmarshal(data, &eb) != nil || eb.Error == "" {
 		eb.Error = strings.TrimSpace(string(data))

@@ -30,7 +30,8 @@ type Engine struct {
 	Store  *localstore.Store
 	Open   func() (*localstore.Store, error)
 	Client *Client
-	// Batch is the number of mutations per push (0: 100); Page the number of
+	// Batch is the number of mutations per push (0: MaxBatch: each push is
+	// one transaction, and one commit, on both sides); Page the number of
 	// change records per pull (0: DefaultPageSize).
 	Batch, Page int
 	// Progress, when set, hears about each pushed batch and pulled page.
@@ -120,7 +121,7 @@ func (e *Engine) Push(ctx context.Context) (Report, error) {
 	var r Report
 	batch := e.Batch
 	if batch <= 0 {
-		batch = 100
+		batch = MaxBatch
 	}
 	batch = min(batch, MaxBatch)
 	total := 0
@@ -136,6 +137,19 @@ func (e *Engine) Push(ctx context.Context) (Report, error) {
 	}
 	e.progress("push", 0, total)
 	after := uint64(0) // where the next batch starts in the outbox
+	// own follows the pushes whose answers carried every change since the
+	// store's cursor (the store's own): their users and the position after
+	// them, taken in one transaction at the end (taking them per batch
+	// would replay the rest of the queue each time).
+	var own struct {
+		ok                bool
+		start, cursor     uint64
+		startID, cursorID string
+		head              uint64
+		users             []WireUser
+	}
+	own.ok = true
+	first := true
 	for {
 		req := &PushRequest{}
 		var ms []*localstore.Mutation
@@ -143,8 +157,15 @@ func (e *Engine) Push(ctx context.Context) (Report, error) {
 			req.StoreID = tx.StoreID()
 			req.After = metaUint(tx, metaPushedSeq)
 			req.Epoch = string(tx.GetMeta(metaEpochSeen))
-			req.Cursor = metaUint(tx, metaCursor)
-			req.CursorID = string(tx.GetMeta(metaCursorID))
+			if first {
+				own.start, own.startID = metaUint(tx, metaCursor), string(tx.GetMeta(metaCursorID))
+				own.cursor, own.cursorID = own.start, own.startID
+				first = false
+			}
+			req.Cursor, req.CursorID = own.cursor, own.cursorID
+			if !own.ok {
+				req.Cursor, req.CursorID = own.start, own.startID
+			}
 			return tx.Outbox(after, true, func(m *localstore.Mutation) error {
 				if m.State != "" {
 					return nil
@@ -166,11 +187,19 @@ func (e *Engine) Push(ctx context.Context) (Report, error) {
 			return r, err
 		}
 		if len(ms) == 0 {
-			return r, nil
+			return r, e.takeOwn(own.ok && own.cursor != own.start, own.start, own.startID, own.cursor, own.cursorID, own.head, own.users)
 		}
 		resp, err := e.Client.Push(ctx, req)
 		if err != nil {
 			return r, err
+		}
+		switch {
+		case !own.ok:
+		case resp.Cursor > 0:
+			own.cursor, own.cursorID, own.head = resp.Cursor, resp.CursorID, resp.Head
+			own.users = append(own.users, resp.Users...)
+		case resp.Head != own.cursor:
+			own.ok = false // another store's change came between
 		}
 		err = e.update(func(tx *localstore.Tx) error {
 			for i, res := range resp.Results {
@@ -239,16 +268,42 @@ func (e *Engine) Push(ctx context.Context) (Report, error) {
 	}
 }
 
+// takeOwn stores the server's records of the users the push changed, and
+// moves the cursor past the push's changes, when ok and nobody pulled into
+// the store meanwhile.
+func (e *Engine) takeOwn(ok bool, start uint64, startID string, cursor uint64, cursorID string, head uint64, users []WireUser) error {
+	if !ok {
+		return nil
+	}
+	return e.update(func(tx *localstore.Tx) error {
+		if metaUint(tx, metaCursor) != start || string(tx.GetMeta(metaCursorID)) != startID {
+			return nil
+		}
+		if err := Rebase(tx, users); err != nil {
+			return err
+		}
+		if err := putMetaUint(tx, metaCursor, cursor); err != nil {
+			return err
+		}
+		if err := tx.PutMeta(metaCursorID, []byte(cursorID)); err != nil {
+			return err
+		}
+		return putMetaUint(tx, metaHead, head)
+	})
+}
+
 // Pull asks for the changes after the cursor, page by page, and applies each
 // page with the pending outbox replayed on top, in one transaction. It
-// returns the number of users received. A server whose history does not hold
+// returns the number of users received that another store changed (not
+// this store's own pushed changes coming back). A server whose history does not hold
 // the cursor gives a *HistoryResetError and nothing is merged.
 func (e *Engine) Pull(ctx context.Context) (int, error) {
 	n, moved := 0, 0
 	for {
-		var epoch, cursorID string
+		var epoch, cursorID, storeID string
 		var cursor uint64
 		if err := e.view(func(tx *localstore.Tx) error {
+			storeID = tx.StoreID()
 			epoch = string(tx.GetMeta(metaEpochSeen))
 			cursor = metaUint(tx, metaCursor)
 			cursorID = string(tx.GetMeta(metaCursorID))
@@ -256,7 +311,7 @@ func (e *Engine) Pull(ctx context.Context) (int, error) {
 		}); err != nil {
 			return n, err
 		}
-		resp, err := e.Client.Pull(ctx, epoch, cursor, cursorID, e.Page)
+		resp, err := e.Client.Pull(ctx, epoch, cursor, cursorID, e.Page, storeID)
 		if err != nil {
 			return n, err
 		}
@@ -297,7 +352,11 @@ func (e *Engine) Pull(ctx context.Context) (int, error) {
 		if err != nil {
 			return n, err
 		}
-		n += len(resp.Users)
+		for _, u := range resp.Users {
+			if !u.Own {
+				n++
+			}
+		}
 		e.progress("pull", int(resp.Cursor), int(resp.Head))
 		if !resp.More {
 			return n, e.update(finishFullPull)

@@ -20,15 +20,20 @@
 // revoked, or credentials refused: code "unauthenticated"; a one-time code
 // missing or wrong at login: code "otp"), 403
 // (code "account_disabled": the token's user is disabled, also when the
-// token was revoked by that disable; "forbidden": another refusal), 409 (code "history_reset" or "out_of_order"), 429 (too
-// many failed logins; Retry-After gives the seconds to wait) or 5xx.
+// token was revoked by that disable; "forbidden": another refusal), 409 (code "history_reset" or "out_of_order"), 413 (a
+// body over the route's bound), 429 (too many failed logins or one-time codes;
+// Retry-After gives the seconds to wait), 503 (code "busy": every
+// password-hashing slot is taken; Retry-After: 1, the client retries) or 5xx.
 //
 // POST /v1/token, body LoginRequest {"username","password","otp"} → 200
 // LoginResponse {"token","expires","user","epoch"}. The token is 256 random bits,
 // kept on the server only as its SHA-256, bound to the user's uuid, expiring
 // (localstore.SessionLifetime) and revoked when the user is disabled or resets
-// the password. Five failed logins per username and client address within five
-// minutes answer 429 until the window has passed. The password is checked
+// the password. Every attempt is counted before it is checked (package
+// server/guard: 5 per username and client address, 10 per username, 50 per
+// client address, in 5 minutes; a success is taken back), and past a limit
+// the answer is 429 until the window has passed; 5 wrong TOTP codes lock the
+// user's codes for 5 minutes (otp.Attempts). The password is checked
 // before anything about MFA is said, so the answer never tells whether an
 // account exists or has MFA.
 //
@@ -45,8 +50,9 @@
 // "history_reset" and applies nothing. The server keeps, per store, the last
 // sequence number it processed; if that is below After, some of the client's
 // mutations were lost (409 "out_of_order", nothing applied). Then each
-// mutation, in order, in its own transaction that also records the new last
-// sequence number:
+// mutation, in order, in the one transaction of the request, which also
+// records the new last sequence number (a failure applies none of them; the
+// client retries the batch):
 //
 //   - Seq ≤ last: "duplicate" (or the rejection or conflict stored the first
 //     time, so a lost answer never turns a rejection into a silent drop);
@@ -66,7 +72,14 @@
 //     denied, a disabled actor); success is "applied": the server bumps its
 //     revision, sets the user's Version to it and records the change.
 //
-// GET /v1/pull?after=REV&after_id=ID&limit=N → 200 PullResponse: the users
+// When the request's Cursor was the server's latest revision (the client had
+// pulled everything), every change after it is the push's own: the answer
+// then carries the users they changed (as a pull would) and the position
+// after them (Cursor, CursorID), and the client takes them instead of pulling
+// its own changes back. The client may send that position as the Cursor of
+// its next batch before storing it.
+//
+// GET /v1/pull?after=REV&after_id=ID&limit=N&store=ID → 200 PullResponse: the users
 // changed after revision REV (at most N change records scanned, default 500,
 // at most 1000), each as its current server state with Version = the revision
 // of its last change; Cursor/CursorID are the position to ask from next, Head
@@ -74,7 +87,8 @@
 // user receives every user; another user only themself. Secrets travel only
 // in the authenticated user's own record: their password hash and TOTP
 // secret, so they can log in and verify codes offline; a store never holds
-// another user's secrets.
+// another user's secrets. STORE names the pulling store: a user whose every
+// change in the page that store pushed itself comes with "own": true.
 //
 // # Conflicts
 //
@@ -138,6 +152,7 @@ const (
 	CodeHistoryReset    = "history_reset"
 	CodeOutOfOrder      = "out_of_order"
 	CodeRateLimited     = "rate_limited"
+	CodeBusy            = "busy" // every password-hashing slot taken (503, Retry-After)
 	CodeInvalid         = "invalid"
 	CodeInternal        = "internal"
 )
@@ -211,6 +226,14 @@ type PushResponse struct {
 	LastSeq uint64 `json:"last_seq"`
 	Epoch   string `json:"epoch"`
 	Head    uint64 `json:"head"`
+	// Cursor, CursorID and Users are set when every change after the
+	// request's Cursor is this push's own (the client had pulled all before
+	// it): the position after them and the users they changed, as a pull
+	// would send them. The client takes them in place of pulling its own
+	// changes back.
+	Cursor   uint64     `json:"cursor,omitempty"`
+	CursorID string     `json:"cursor_id,omitempty"`
+	Users    []WireUser `json:"users,omitempty"`
 }
 
 // UserSecrets are the secrets of the authenticated user, in their own record
@@ -226,6 +249,11 @@ type UserSecrets struct {
 type WireUser struct {
 	account.User
 	Secrets *UserSecrets `json:"secrets,omitempty"`
+	// Own: every change of this user in this page of a pull was pushed by
+	// the pulling store (the pull's store parameter). The client still
+	// takes the record (its server version) but does not count it as
+	// news.
+	Own bool `json:"own,omitempty"`
 }
 
 // PullResponse answers GET /v1/pull.

@@ -2,56 +2,21 @@ package sync
 
 import (
 	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
-	"time"
 
 	"github.com/airt/airt/account"
+	"github.com/airt/airt/internal/storetest"
 	"github.com/airt/airt/localstore"
 )
 
-var testNow = time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+// The helpers shared with the server tests (internal/storetest).
+var (
+	newTestStore   = storetest.Open
+	createMutation = storetest.CreateMutation
+)
 
-// cheapHash is a real argon2id hash of "pw", made with the test parameters
-// (TestMain), so verifying it costs microseconds.
-var cheapHash string
-
-func TestMain(m *testing.M) {
-	// Cheap password hashing for the test binary only: the stores here
-	// hold users whose hashes a login would verify.
-	account.UseTestArgon2()
-	h, err := account.HashPassword("pw")
-	if err != nil {
-		panic(err)
-	}
-	cheapHash = h
-	os.Exit(m.Run())
-}
-
-func newTestStore(t *testing.T, name string) *localstore.Store {
-	t.Helper()
-	key := make([]byte, 32)
-	copy(key, name)
-	s, err := localstore.Open(filepath.Join(t.TempDir(), name+".db"), localstore.Options{
-		Now: func() time.Time { return testNow },
-		Key: func(string, bool) ([]byte, error) { return key, nil },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
-
-func createMutation(username string, super bool) *localstore.Mutation {
-	return &localstore.Mutation{Op: localstore.OpCreate, Target: localstore.NewUUID(), Args: localstore.Args{
-		Username: localstore.Str(username), Email: localstore.Str(username + "@example.com"),
-		FirstName: localstore.Str("First"), LastName: localstore.Str("Last"),
-		SubscriptionType: localstore.Str("small"), SuperUser: localstore.Bool(super),
-		Secrets: localstore.Secrets{PasswordHash: cheapHash},
-	}}
-}
+func TestMain(m *testing.M) { os.Exit(storetest.Run(m)) }
 
 func TestConflicts(t *testing.T) {
 	u := &account.User{UUID: "u", Username: "carol", Email: "c@example.com", FirstName: "Server", Disabled: true,
