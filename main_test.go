@@ -132,7 +132,8 @@ func scriptParams(dir string) testscript.Params {
 			"interact": cmdInteract,
 			"smscode":  cmdSMSCode,
 			// bulk import/export
-			"outbox": cmdOutbox,
+			"outbox":   cmdOutbox,
+			"bigfield": cmdBigField,
 			// store damage (store_damage.txtar)
 			"corrupt": cmdCorrupt,
 			// store fixtures (fixtures_test.go)
@@ -208,6 +209,23 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
 	}
+}
+
+// cmdBigField: bigfield OUT HEAD SIZE TAIL writes OUT as the file HEAD
+// without its final newline (txtar adds one), SIZE bytes of 'x', then the
+// file TAIL: an import file with one huge field.
+func cmdBigField(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 4 {
+		ts.Fatalf("usage: bigfield OUT HEAD SIZE TAIL")
+	}
+	size, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	head, err := os.ReadFile(ts.MkAbs(args[1]))
+	ts.Check(err)
+	tail, err := os.ReadFile(ts.MkAbs(args[3]))
+	ts.Check(err)
+	out := append(bytes.TrimSuffix(head, []byte("\n")), strings.Repeat("x", size)...)
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), append(out, tail...), 0o600))
 }
 
 // systemKeyringAvailable reports whether a Secret Service answers here (CI
