@@ -96,7 +96,8 @@ func TestPostgresTwoProcesses(t *testing.T) {
 			sc := bufio.NewScanner(stderr)
 			once := gosync.Once{}
 			for sc.Scan() {
-				if strings.Contains(sc.Text(), "path=/v1/push status=200") {
+				// The request log line (server/obs): … path=/v1/push status=200 …
+				if l := sc.Text(); strings.Contains(l, " path=/v1/push ") && strings.Contains(l, " status=200 ") {
 					once.Do(func() { close(pushed) })
 				}
 			}
