@@ -45,6 +45,8 @@ uninstall:
 test:
 	$(GO) vet ./...
 	$(GO) test ./...
+	# the protocol decoder under a short fuzz run (seeds run in go test too)
+	$(GO) test ./server -run '^$$' -fuzz '^FuzzProtocol$$' -fuzztime 10s
 
 # The same tests under the race detector (needs cgo and a C compiler): several
 # times slower than `make test`, so it is a target of its own.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -131,7 +132,8 @@ func scriptParams(dir string) testscript.Params {
 			"interact": cmdInteract,
 			"smscode":  cmdSMSCode,
 			// bulk import/export
-			"outbox": cmdOutbox,
+			"outbox":   cmdOutbox,
+			"bigfield": cmdBigField,
 			// store fixtures (fixtures_test.go)
 			"mkstore":   cmdMkStore,
 			"storedump": cmdStoreDump,
@@ -205,6 +207,23 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
 	}
+}
+
+// cmdBigField: bigfield OUT HEAD SIZE TAIL writes OUT as the file HEAD
+// without its final newline (txtar adds one), SIZE bytes of 'x', then the
+// file TAIL: an import file with one huge field.
+func cmdBigField(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 4 {
+		ts.Fatalf("usage: bigfield OUT HEAD SIZE TAIL")
+	}
+	size, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	head, err := os.ReadFile(ts.MkAbs(args[1]))
+	ts.Check(err)
+	tail, err := os.ReadFile(ts.MkAbs(args[3]))
+	ts.Check(err)
+	out := append(bytes.TrimSuffix(head, []byte("\n")), strings.Repeat("x", size)...)
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), append(out, tail...), 0o600))
 }
 
 // systemKeyringAvailable reports whether a Secret Service answers here (CI

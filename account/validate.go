@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -21,53 +22,89 @@ var uuidShape = regexp.MustCompile(`^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]
 // and such users could then not be named at all).
 func LooksLikeUUID(s string) bool { return uuidShape.MatchString(s) }
 
-// NormalizeKey is the case-insensitive form used for uniqueness and lookup of
-// usernames and emails.
-func NormalizeKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+// Length limits, counted in characters (runes), not bytes: 34 × あ is a
+// 34-character name. maxBytesPerRune bounds the bytes looked at before any
+// other work, so a hostile 8 MB value costs nothing.
+const (
+	MaxUsernameLength = 100
+	MaxNameLength     = 255
+	MaxEmailLength    = 100
+	maxBytesPerRune   = 4
+)
 
-// ValidateUsername checks a username: non-empty, no spaces or control
-// characters, at most 100 characters, not shaped like a uuid.
+// ValidateUsername checks a username: non-empty, at most 100 characters, no
+// spaces, control or format characters, acceptable to PRECIS
+// (UsernameCasePreserved: letters, digits, ASCII punctuation), one script
+// (see text.go), not shaped like a uuid.
 func ValidateUsername(s string) error {
 	switch {
 	case s == "":
 		return Errorf(KindInvalid, "username: must not be empty")
-	case len(s) > 100:
-		return Errorf(KindInvalid, "username %q: longer than 100 characters", s)
-	case strings.IndexFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0:
-		return Errorf(KindInvalid, "username %q: must not contain spaces or control characters", s)
-	case LooksLikeUUID(s):
-		return Errorf(KindInvalid, "username %q: must not look like a uuid (uuids name users)", s)
+	case len(s) > MaxUsernameLength*maxBytesPerRune || utf8.RuneCountInString(s) > MaxUsernameLength:
+		return usernameErr(s, fmt.Sprintf("longer than %d characters", MaxUsernameLength))
+	}
+	if i := strings.IndexFunc(s, func(r rune) bool { return r == ' ' || isForbidden(r) }); i >= 0 {
+		return usernameErr(s, "must not contain spaces or control characters"+describeRune(s, i))
+	}
+	if _, err := casePreserved(s); err != nil {
+		return usernameErr(s, "letters, digits and ASCII punctuation only (no symbols or emoji; right-to-left text must not mix directions)")
+	}
+	if mixed := mixedScripts(s); mixed != nil {
+		return &Error{Kind: KindInvalid,
+			Text: fmt.Sprintf("username %s: mixes scripts (%s)", Quote(s), strings.Join(mixed, ", ")),
+			Hint: "write a username in one script, so that it cannot pass for another (Cyrillic а looks like Latin a)"}
+	}
+	if LooksLikeUUID(s) {
+		return usernameErr(s, "must not look like a uuid (uuids name users)")
 	}
 	return nil
 }
 
 // ValidateName checks a first or last name: non-empty, at most 255
-// characters, no control characters (a tab or newline would break the
-// one-line-per-user output that scripts read).
+// characters, no control or format characters and no space but U+0020 (a
+// tab or newline would break the one-line-per-user output that scripts read;
+// a bidi control or zero-width character hides what the name says).
 func ValidateName(field, s string) error {
 	if strings.TrimSpace(s) == "" {
 		return Errorf(KindInvalid, "%s: must not be empty", field)
 	}
-	if strings.IndexFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f }) >= 0 {
-		return Errorf(KindInvalid, "%s %q: must not contain tabs, newlines or other control characters", field, s)
+	if len(s) > MaxNameLength*maxBytesPerRune || utf8.RuneCountInString(s) > MaxNameLength {
+		return Errorf(KindInvalid, "%s: longer than %d characters", field, MaxNameLength)
 	}
-	if len(s) > 255 {
-		return Errorf(KindInvalid, "%s: longer than 255 characters", field)
+	for i, r := range s {
+		if r != ' ' && isForbidden(r) {
+			return Errorf(KindInvalid, "%s %s: must not contain tabs, newlines or other control characters%s",
+				field, Quote(s), describeRune(s, i))
+		}
 	}
 	return nil
 }
 
 // ValidateEmail checks that s is a plain address ("alice@example.com") whose
-// domain has a dot. It returns the original's "Invalid email format" error.
+// domain has a dot, at most 100 characters, without control or format
+// characters, acceptable to PRECIS, and whose local part and each domain
+// label are each in one script. It returns the original's "Invalid email
+// format" error.
 func ValidateEmail(s string) error {
+	if s == "" || len(s) > MaxEmailLength*maxBytesPerRune || utf8.RuneCountInString(s) > MaxEmailLength || forbiddenRune(s) >= 0 {
+		return badEmail(s)
+	}
 	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || a.Name != "" || len(s) > 100 {
-		return ErrInvalidEmail.WithHint(fmt.Sprintf("%q is not an email address like alice@example.com", s))
+	if err != nil || a.Address != s || a.Name != "" {
+		return badEmail(s)
 	}
 	at := strings.LastIndexByte(s, '@')
-	domain := s[at+1:]
+	local, domain := s[:at], s[at+1:]
 	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
-		return ErrInvalidEmail.WithHint(fmt.Sprintf("%q is not an email address like alice@example.com", s))
+		return badEmail(s)
+	}
+	if _, err := casePreserved(s); err != nil {
+		return badEmail(s)
+	}
+	for _, part := range append([]string{local}, strings.Split(domain, ".")...) {
+		if mixed := mixedScripts(part); mixed != nil {
+			return ErrInvalidEmail.WithHint(fmt.Sprintf("%s mixes scripts (%s) in %s", Quote(s), strings.Join(mixed, ", "), Quote(part)))
+		}
 	}
 	return nil
 }
@@ -91,9 +128,10 @@ func ValidateSSOProvider(p string) error {
 	return nil
 }
 
-// ValidatePassword checks the password policy.
+// ValidatePassword checks the password policy: at least MinPasswordLength
+// characters (runes: two emoji are two characters, not eight bytes).
 func ValidatePassword(p string) error {
-	if len(p) < MinPasswordLength {
+	if utf8.RuneCountInString(p) < MinPasswordLength {
 		return Errorf(KindInvalid, "password: must be at least %d characters long", MinPasswordLength)
 	}
 	return nil

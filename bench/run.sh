@@ -23,8 +23,17 @@ MEM_ROWS=${MEM_ROWS:-1000000}
 mkdir -p "$OUT"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/airt-bench.XXXXXX")
 PGSTOP=()
-# The PostgreSQL cluster of the scale section (if started) stops with the script.
-trap '[ ${#PGSTOP[@]} -gt 0 ] && "${PGSTOP[@]}" >/dev/null 2>&1; rm -rf "$WORK"' EXIT
+# Servers started in the background, and the PostgreSQL cluster of the scale
+# section, stop with the script, also when a step fails.
+cleanup() {
+	set +e # a trap under set -e stops at the first failure
+	local jobs
+	jobs=$(jobs -p)
+	[ -n "$jobs" ] && kill $jobs 2>/dev/null && wait 2>/dev/null
+	[ ${#PGSTOP[@]} -gt 0 ] && "${PGSTOP[@]}" >/dev/null 2>&1
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
 # Keep Go's caches where they are before HOME moves.
 export GOPATH GOMODCACHE GOCACHE
 GOPATH=$(go env GOPATH) GOMODCACHE=$(go env GOMODCACHE) GOCACHE=$(go env GOCACHE)
@@ -266,7 +275,9 @@ section_scale() {
 		rm -f "$d/$name.addr"
 		"$AIRT" server --listen 127.0.0.1:0 --addr-file "$d/$name.addr" "$@" 2>"$d/$name.log" >/dev/null &
 		pids+=($!)
-		for _ in $(seq 1 600); do [ -s "$d/$name.addr" ] && break; sleep 0.1; done
+		# A bbolt store served for the first time records every user as a
+		# change first: minutes for 100,000 users on a loaded machine.
+		for _ in $(seq 1 6000); do [ -s "$d/$name.addr" ] && break; sleep 0.1; done
 		URL=$(cat "$d/$name.addr")
 	}
 	# bootstrap DB: a server store with one admin.
@@ -278,8 +289,11 @@ section_scale() {
 		"$AIRT" server migrate --from "$2" --to "$PGURL" --key-file "$d/$1.key" >/dev/null
 	}
 
+	# SCALE_PARTS picks parts: push multi pull (default all three).
+	local parts=" ${SCALE_PARTS:-push multi pull} "
 	# 1. The same 10,000 password_hash rows: imported locally, and queued in a
 	# store then pushed, to a bbolt server and to a PostgreSQL one.
+	if [[ $parts == *" push "* ]]; then
 	"$GEN" -n "$n" -hash -no-admin >"$d/rows.csv"
 	bootstrap "$d/local.db"
 	AIRT_DB=$d/local.db "$AIRT" token -u admin -p 'admin password' -q >/dev/null
@@ -295,11 +309,13 @@ section_scale() {
 	login "$d/a-pg.db" "$URL"
 	AIRT_DB=$d/a-pg.db "$AIRT" user import -q "$d/rows.csv" 2>/dev/null
 	bench "scale.push.$n.pg" 1 "" "AIRT_DB=$d/a-pg.db $AIRT sync"
+	fi
 
 	# 2. 8 stores push $per queued creates each at once: through one
 	# PostgreSQL process, then (a fresh database) through two.
 	local procs
 	for procs in 1 2; do
+		[[ $parts == *" multi "* ]] || break
 		bootstrap "$d/m$procs.db"
 		pgserver "multi$procs" "$d/m$procs.db"
 		local urls=() i
@@ -320,6 +336,7 @@ section_scale() {
 	# PostgreSQL; each run after another store pushed 10 new users (untimed).
 	local size kind
 	for size in "$n" "$big_n"; do
+		[[ $parts == *" pull "* ]] || break
 		"$GEN" -n "$size" -hash >"$d/dir-$size.csv"
 		AIRT_DB=$d/dir-$size.db "$AIRT" user import -q "$d/dir-$size.csv" 2>/dev/null
 		cp "$d/dir-$size.db" "$d/dir-$size-pg.db"

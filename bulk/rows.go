@@ -149,6 +149,55 @@ func (e *RowError) Error() string {
 // damaged file cannot make the reader hold it all.
 const MaxLine = 1 << 20
 
+// TooLongError is a CSV record longer than MaxLine bytes (a 100 MB field, or
+// a quote never closed). The CSV reader cannot find the next record's start
+// with certainty after one, so reading stops there.
+type TooLongError struct {
+	// Line is the line the record starts on.
+	Line int
+}
+
+func (e *TooLongError) Error() string {
+	return fmt.Sprintf("line %d: a CSV record longer than %d bytes (a huge field, or a quote never closed)", e.Line, MaxLine)
+}
+
+// recordLimiter sits between the file and encoding/csv, which holds a whole
+// record in memory however long it is. It follows the quoting as the bytes
+// pass (every '"' toggles; a doubled "" toggles twice) to find where records
+// start, and fails a read once the current record passes MaxLine bytes.
+type recordLimiter struct {
+	r       io.Reader
+	inQuote bool
+	line    int // line of the next byte
+	start   int // line the current record started on
+	n       int // bytes of the current record so far
+	err     error
+}
+
+func (l *recordLimiter) Read(p []byte) (int, error) {
+	if l.err != nil {
+		return 0, l.err
+	}
+	n, err := l.r.Read(p)
+	for i := 0; i < n; i++ {
+		l.n++
+		if l.n > MaxLine {
+			l.err = &TooLongError{Line: l.start}
+			return i, l.err
+		}
+		switch p[i] {
+		case '"':
+			l.inQuote = !l.inQuote
+		case '\n':
+			l.line++
+			if !l.inQuote {
+				l.n, l.start = 0, l.line
+			}
+		}
+	}
+	return n, err
+}
+
 // Reader reads rows from an import file, one at a time.
 type Reader struct {
 	format Format
@@ -175,7 +224,7 @@ func NewReader(r io.Reader, f Format) (*Reader, error) {
 		rd.br = br
 		return rd, nil
 	case CSV:
-		rd.cr = csv.NewReader(br)
+		rd.cr = csv.NewReader(&recordLimiter{r: br, line: 1, start: 1})
 		rd.cr.FieldsPerRecord = -1
 		rd.cr.ReuseRecord = true
 		hdr, err := rd.cr.Read()
@@ -219,6 +268,10 @@ const exampleHeader = "username,first_name,last_name,email,password,subscription
 
 // csvError turns a csv.ParseError into a RowError with its line.
 func csvError(err error) error {
+	var tl *TooLongError
+	if errors.As(err, &tl) {
+		return tl
+	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		return &RowError{Line: pe.StartLine, Problems: []string{"CSV: " + pe.Err.Error()}}
@@ -319,6 +372,11 @@ func (r *Reader) decodeJSON(b []byte) (*Row, error) {
 	if err := json.Unmarshal(b, &obj); err != nil {
 		return nil, &RowError{Line: r.line, Problems: []string{"not a JSON object: " + jsonProblem(err)}}
 	}
+	if key, ok := duplicateKey(b); ok {
+		// encoding/json keeps the last value silently: which one the
+		// writer meant is unknown, so the row is refused.
+		return nil, &RowError{Line: r.line, Problems: []string{fmt.Sprintf("key %q appears twice in the object", truncate(key, 40))}}
+	}
 	var problems []string
 	// Keys in column order, so the problems come in a stable order.
 	for _, key := range knownColumns {
@@ -339,6 +397,32 @@ func (r *Reader) decodeJSON(b []byte) (*Row, error) {
 		return row, &RowError{Line: r.line, Problems: problems}
 	}
 	return row, nil
+}
+
+// duplicateKey returns a key that appears more than once at the top level of
+// the JSON object b (already known to be valid).
+func duplicateKey(b []byte) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if _, err := dec.Token(); err != nil { // {
+		return "", false
+	}
+	seen := make(map[string]bool, len(knownColumns))
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		key, _ := t.(string)
+		if seen[key] {
+			return key, true
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return "", false
+		}
+	}
+	return "", false
 }
 
 func jsonProblem(err error) string {

@@ -203,3 +203,106 @@ func FuzzReader(f *testing.F) {
 		}
 	})
 }
+
+// hugeField is a reader of a CSV file whose second record holds a field of
+// size bytes, generated as it is read (nothing of that size is in memory),
+// and counts what was read.
+type hugeField struct {
+	head, tail string
+	size, pos  int
+	read       int
+}
+
+func (h *hugeField) Read(p []byte) (int, error) {
+	total := len(h.head) + h.size + len(h.tail)
+	if h.pos >= total {
+		return 0, io.EOF
+	}
+	n := 0
+	for n < len(p) && h.pos < total {
+		switch {
+		case h.pos < len(h.head):
+			p[n] = h.head[h.pos]
+		case h.pos < len(h.head)+h.size:
+			p[n] = 'x'
+		default:
+			p[n] = h.tail[h.pos-len(h.head)-h.size]
+		}
+		n++
+		h.pos++
+	}
+	h.read += n
+	return n, nil
+}
+
+func TestCSVRecordsAreBounded(t *testing.T) {
+	for _, quoted := range []bool{false, true} {
+		head := "username,first_name,last_name,email,password,subscription_type\n" +
+			"ok,O,K,ok@example.com,ok password,small\n\n" +
+			"big,B,I,big@example.com,"
+		tail := ",small\nafter,A,F,after@example.com,pw after!,small\n"
+		if quoted {
+			head, tail = head+`"a ""quoted`+"\n", `"`+tail
+		}
+		src := &hugeField{head: head, tail: tail, size: 100 << 20}
+		r, err := NewReader(src, CSV)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if row, err := r.Next(); err != nil || row.Username != "ok" {
+			t.Fatalf("first row: %v, %v", row, err)
+		}
+		_, err = r.Next()
+		var tl *TooLongError
+		if !errors.As(err, &tl) || tl.Line != 4 {
+			t.Fatalf("quoted=%v: err = %v, want a TooLongError at line 4", quoted, err)
+		}
+		if src.read > 2*MaxLine {
+			t.Errorf("quoted=%v: read %d bytes of a 100 MB field; the bound is %d", quoted, src.read, MaxLine)
+		}
+		if _, err := r.Next(); !errors.As(err, &tl) {
+			t.Errorf("after a too-long record: %v, want the same error again (reading stops)", err)
+		}
+	}
+}
+
+func TestCSVQuotedNewlinesKeepLineNumbers(t *testing.T) {
+	src := "username,first_name,last_name,email,password,subscription_type\n" +
+		"a,\"two\nlines\",L,a@example.com,pw a pw a,small\n" +
+		"b,\"" + strings.Repeat("y", MaxLine) + "\",L,b@example.com,pw,small\n"
+	r, err := NewReader(strings.NewReader(src), CSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Next(); err != nil {
+		t.Fatal(err)
+	}
+	var tl *TooLongError
+	if _, err := r.Next(); !errors.As(err, &tl) || tl.Line != 4 {
+		t.Fatalf("err = %v, want a TooLongError at line 4", err)
+	}
+}
+
+func TestJSONLDuplicateKeys(t *testing.T) {
+	src := `{"username":"a","email":"a@example.com","username":"admin"}
+{"username":"b","email":"b@example.com"}
+{"username":"c","first_name":"C","nested":{"x":1,"x":2}}
+`
+	r, err := NewReader(strings.NewReader(src), JSONL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.Next()
+	var re *RowError
+	if !errors.As(err, &re) || re.Line != 1 || !strings.Contains(re.Problems[0], `key "username" appears twice`) {
+		t.Fatalf("line 1: %v, want a duplicate key problem", err)
+	}
+	if row, err := r.Next(); err != nil || row.Username != "b" {
+		t.Fatalf("line 2: %v, %v", row, err)
+	}
+	// A duplicate inside a nested value is not a column: the unknown key is
+	// the problem there.
+	if _, err := r.Next(); !errors.As(err, &re) || !strings.Contains(re.Problems[0], `unknown key "nested"`) {
+		t.Fatalf("line 3: %v", err)
+	}
+}

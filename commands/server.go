@@ -110,7 +110,8 @@ func (s *serverCmd) run() error {
 		return err
 	}
 	defer closeStore()
-	srv := server.NewServer(st, server.Options{Logger: logger, Now: c.env.Now, Proxies: proxies})
+	srv := server.NewServer(st, server.Options{Logger: logger, Now: c.env.Now, Proxies: proxies,
+		SMSCommand: c.env.Getenv("AIRT_SMS_COMMAND")})
 	ln, err := net.Listen("tcp", s.listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.listen, err)

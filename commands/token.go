@@ -77,7 +77,7 @@ func (t *tokenCmd) run() error {
 			return err
 		})
 	}
-	err = attempt(proof{code: t.otp, totp: true, sms: otp.PurposeGetToken})
+	err = attempt(proof{Code: t.otp, TOTP: true, SMS: otp.PurposeGetToken})
 	if t.otp == "" && c.env.StdinTerminal && errors.Is(err, account.ErrOTPRequired) {
 		// The original's menu: the authenticator app, or an SMS code
 		// to the user's verified phone.
@@ -109,12 +109,12 @@ func (t *tokenCmd) run() error {
 // non-MFA user passing --otp is refused with the original's login text.
 func (c *cli) checkLoginOTP(tx *localstore.Tx, u *account.User, p proof) error {
 	if !u.MFAActive() {
-		if p.code != "" {
+		if p.Code != "" {
 			return account.ErrBadCredentials
 		}
 		return nil
 	}
-	if p.code == "" {
+	if p.Code == "" {
 		return account.ErrOTPRequired
 	}
 	return c.checkProof(tx, u, u, p)

@@ -248,6 +248,9 @@ func (u *userImport) badRows(name string, c *bulk.Checker, total int) error {
 func (u *userImport) eachRow(src *importSource, fn func(*bulk.Row, error) error) error {
 	r, err := src.reader()
 	if err != nil {
+		if tl := tooLong(src.name, err); tl != nil {
+			return tl
+		}
 		var re *bulk.RowError
 		if errors.As(err, &re) {
 			return fn(nil, err)
@@ -259,6 +262,9 @@ func (u *userImport) eachRow(src *importSource, fn func(*bulk.Row, error) error)
 		if err == io.EOF {
 			return nil
 		}
+		if tl := tooLong(src.name, err); tl != nil {
+			return tl
+		}
 		var re *bulk.RowError
 		if err != nil && !errors.As(err, &re) {
 			return fmt.Errorf("read %s: %w", src.name, err)
@@ -267,6 +273,17 @@ func (u *userImport) eachRow(src *importSource, fn func(*bulk.Row, error) error)
 			return err
 		}
 	}
+}
+
+// tooLong words a *bulk.TooLongError (reading cannot go on after one) as
+// FILE:LINE; nil for any other error.
+func tooLong(name string, err error) error {
+	var tl *bulk.TooLongError
+	if !errors.As(err, &tl) {
+		return nil
+	}
+	return account.Errorf(account.KindInvalid, "%s:%d: a CSV record longer than %d bytes (a huge field, or a quote never closed)",
+		name, tl.Line, bulk.MaxLine).WithHint("nothing was changed; fix the record (its quotes) or split the field, then import again")
 }
 
 // importSource is the import file, opened once and read from the start by

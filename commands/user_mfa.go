@@ -8,6 +8,7 @@ import (
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/localstore"
 	"github.com/airt/airt/otp"
+	usersync "github.com/airt/airt/sync"
 )
 
 // registerUserMFA adds `airt user mfa enable|disable`.
@@ -42,6 +43,26 @@ type mfaEnable struct {
 
 func (e *mfaEnable) run() error {
 	c := e.c
+	if caller, err := c.currentUser(); err == nil {
+		eng, err := c.onlineEngine(caller)
+		if err != nil {
+			return err
+		}
+		if eng != nil {
+			// Online: the server checks the current code and the new one.
+			code, err := c.callerCode(caller, e.otp)
+			if err != nil {
+				return err
+			}
+			return e.confirm(caller, func(secret, newCode string, step uint64) (*account.User, error) {
+				if err := c.online(eng, usersync.OnlineRequest{Op: string(localstore.OpMFAActivate),
+					MFASecret: secret, MFACode: newCode, OTP: code}); err != nil {
+					return nil, err
+				}
+				return c.currentUser()
+			})
+		}
+	}
 	// 1. Who is asking; with MFA already active their current code is needed
 	// (it is used up here, so the same code cannot confirm the new secret).
 	var caller *account.User
@@ -55,6 +76,28 @@ func (e *mfaEnable) run() error {
 	if err != nil {
 		return err
 	}
+	return e.confirm(caller, func(secret, _ string, step uint64) (*account.User, error) {
+		var activated *account.User
+		err := c.update(func(tx *localstore.Tx) error {
+			caller, err := c.caller(tx)
+			if err != nil {
+				return err
+			}
+			m := &localstore.Mutation{Op: localstore.OpMFAActivate, Target: caller.UUID,
+				BaseVersion: caller.Version, Args: localstore.Args{Step: step,
+					Secrets: localstore.Secrets{MFASecret: secret}}}
+			activated, err = change(tx, caller, m)
+			return err
+		})
+		return activated, err
+	})
+}
+
+// confirm shows a new secret for caller and reads up to 3 codes of it; the
+// first right one is handed to activate (with the step it matched), which
+// makes the change.
+func (e *mfaEnable) confirm(caller *account.User, activate func(secret, code string, step uint64) (*account.User, error)) error {
+	c := e.c
 	// 2. A new secret, kept only in this process until it is confirmed: an
 	// unconfirmed secret never reaches the store, let alone replaces the
 	// active one.
@@ -86,18 +129,7 @@ func (e *mfaEnable) run() error {
 		}
 		step, verr := otp.Verify(secret, code, c.now(), 0)
 		if verr == nil {
-			var activated *account.User
-			err = c.update(func(tx *localstore.Tx) error {
-				caller, err := c.caller(tx)
-				if err != nil {
-					return err
-				}
-				m := &localstore.Mutation{Op: localstore.OpMFAActivate, Target: caller.UUID,
-					BaseVersion: caller.Version, Args: localstore.Args{Step: step,
-						Secrets: localstore.Secrets{MFASecret: secret}}}
-				activated, err = change(tx, caller, m)
-				return err
-			})
+			activated, err := activate(secret, code, step)
 			if err != nil {
 				return err
 			}
@@ -144,6 +176,26 @@ func (d *mfaDisable) run() error {
 	if err != nil {
 		return err
 	}
+	if caller.UUID == target.UUID {
+		eng, err := c.onlineEngine(caller)
+		if err != nil {
+			return err
+		}
+		if eng != nil {
+			code := d.otp
+			if code == "" {
+				// The original's menu, also off a terminal, as locally.
+				if code, err = c.onlineCodeMenu(eng, otpMenu, totpPrompt, caller, "", otp.PurposeDisableMFA); err != nil {
+					return err
+				}
+			}
+			if err := c.online(eng, usersync.OnlineRequest{Op: string(localstore.OpMFADisable), OTP: code}); err != nil {
+				return err
+			}
+			fmt.Fprintln(c.env.Stdout, "Multi-Factor Authentication (MFA) is successfully deactivated for the user.")
+			return nil
+		}
+	}
 	attempt := func(p proof) error {
 		return c.update(func(tx *localstore.Tx) error {
 			caller, err := c.caller(tx)
@@ -155,7 +207,7 @@ func (d *mfaDisable) run() error {
 				return err
 			}
 			if !caller.MFAActive() {
-				if p.code != "" {
+				if p.Code != "" {
 					return account.ErrMFANotActive
 				}
 			} else if err := c.checkProof(tx, caller, caller, p); err != nil {
@@ -167,7 +219,7 @@ func (d *mfaDisable) run() error {
 		})
 	}
 	if d.otp != "" || !caller.MFAActive() {
-		err = attempt(proof{code: d.otp, totp: true, sms: otp.PurposeDisableMFA})
+		err = attempt(proof{Code: d.otp, TOTP: true, SMS: otp.PurposeDisableMFA})
 	} else {
 		err = c.codeMenu(otpMenu, totpPrompt, otpTries, caller, otp.PurposeDisableMFA, attempt)
 	}

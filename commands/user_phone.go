@@ -9,6 +9,7 @@ import (
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/localstore"
 	"github.com/airt/airt/otp"
+	"github.com/airt/airt/otpcheck"
 )
 
 // registerPhone is `airt user register-phone-number`.
@@ -38,6 +39,15 @@ func (r *registerPhone) run() error {
 			return err
 		}
 		phone = p
+	}
+	if caller, err := c.currentUser(); err == nil {
+		eng, err := c.onlineEngine(caller)
+		if err != nil {
+			return err
+		}
+		if eng != nil {
+			return r.online(eng, caller, phone)
+		}
 	}
 	// The caller, their TOTP code if they have MFA, and the number.
 	var caller *account.User
@@ -90,13 +100,13 @@ func (r *registerPhone) run() error {
 			fmt.Fprintf(c.env.Stdout, "The phone number %s is successfully registered. We will send the OTP via SMS to this registered phone number when requested.\n", phone)
 			return nil
 		}
-		var f *codeFailure
+		var f *otpcheck.Failure
 		if !errors.As(err, &f) {
 			return err
 		}
 		// The original printed these texts on stdout, without a prefix.
-		fmt.Fprintln(c.env.Stdout, f.err.Error())
-		if f.final {
+		fmt.Fprintln(c.env.Stdout, f.Err.Error())
+		if f.Final {
 			// Deviation: the original exited 0 here.
 			return account.Errorf(account.KindOTP, "the phone number %s was not registered", phone).
 				WithHint("run 'airt user register-phone-number' again to get a new OTP")

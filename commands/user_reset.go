@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/localstore"
 	"github.com/airt/airt/otp"
+	"github.com/airt/airt/otpcheck"
+	usersync "github.com/airt/airt/sync"
 )
 
 // resetPassword is `airt user reset-password`.
@@ -70,6 +73,9 @@ func (r *resetPassword) run() error {
 		user, err = tx.UserByUsername(r.username)
 		return err
 	})
+	if url, berr := c.boundServer(); berr == nil && url != "" && (user == nil || !user.SuperUser) {
+		return r.online(url)
+	}
 	if err != nil && r.otp != "" {
 		c.debugf("reset-password failed: %v", err)
 		return resetFailed()
@@ -97,15 +103,15 @@ func (r *resetPassword) run() error {
 				Args: localstore.Args{Secrets: localstore.Secrets{PasswordHash: hash}}})
 			return err
 		})
-		var f *codeFailure
+		var f *otpcheck.Failure
 		if errors.As(err, &f) {
-			c.debugf("reset-password failed: %s", hintedText(f.err))
-			f.err = resetFailed()
+			c.debugf("reset-password failed: %s", hintedText(f.Err))
+			f.Err = resetFailed()
 		}
 		return err
 	}
 	if r.otp != "" {
-		err = attempt(proof{code: r.otp, totp: user.MFAActive(), sms: purpose})
+		err = attempt(proof{Code: r.otp, TOTP: user.MFAActive(), SMS: purpose})
 	} else {
 		err = c.resetMenu(user, attempt)
 	}
@@ -116,6 +122,37 @@ func (r *resetPassword) run() error {
 	if c.env.Getenv("AIRT_SERVICE_PASSWORD") != "" {
 		fmt.Fprintln(c.env.Stdout, "\nPlease don't forget to set the updated password in the `AIRT_SERVICE_PASSWORD` environment variable")
 	}
+	return nil
+}
+
+// online resets the password on the server the store is bound to, which
+// checks the code (a TOTP code, or an SMS code it sent) and hashes the new
+// password itself. No login is needed; every failure has the one answer.
+func (r *resetPassword) online(url string) error {
+	c := r.c
+	client, err := c.syncClient(url, "")
+	if err != nil {
+		return err
+	}
+	eng := &usersync.Engine{Client: client}
+	code := r.otp
+	if code == "" {
+		// The original's menu, also off a terminal, as locally.
+		var err error
+		if code, err = c.onlineCodeMenu(eng, resetMenu, totpResetPrompt, nil, r.username, otp.PurposeResetPassword); err != nil {
+			return err
+		}
+	}
+	_, err = eng.Client.Online(context.Background(), usersync.OnlineRequest{Op: string(localstore.OpPasswordReset),
+		Username: r.username, NewPassword: r.password, OTP: code})
+	if account.KindOf(err) == account.KindOTP {
+		return resetFailed()
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(c.env.Stdout, "\nPassword reset successful")
+	fmt.Fprintf(c.env.Stdout, "\nThe server %s ended your sessions there: log in again with 'airt token -s %s -u %s'.\n", url, url, r.username)
 	return nil
 }
 
@@ -131,13 +168,13 @@ func (c *cli) resetMenu(user *account.User, attempt func(proof) error) error {
 	if err != nil {
 		return err
 	}
-	p, text := proof{totp: true}, totpResetPrompt
+	p, text := proof{TOTP: true}, totpResetPrompt
 	why := "" // why the code cannot work, for --debug
 	if opt == 2 {
 		// A missing sender is the installation's, not the account's: said
 		// to everyone alike.
 		if strings.TrimSpace(c.env.Getenv("AIRT_SMS_COMMAND")) == "" {
-			return errNoSMSSender
+			return otpcheck.ErrNoSMSSender
 		}
 		switch {
 		case user == nil:
@@ -150,7 +187,7 @@ func (c *cli) resetMenu(user *account.User, attempt func(proof) error) error {
 			}
 		}
 		fmt.Fprintf(c.env.Stdout, "\n%s\n", smsSentText)
-		p, text = proof{sms: purpose}, smsPrompt
+		p, text = proof{SMS: purpose}, smsPrompt
 	} else {
 		switch {
 		case user == nil:
@@ -159,7 +196,7 @@ func (c *cli) resetMenu(user *account.User, attempt func(proof) error) error {
 			why = account.ErrMFANotActive.Error()
 		}
 	}
-	if p.code, err = c.prompt(text); err != nil {
+	if p.Code, err = c.prompt(text); err != nil {
 		return err
 	}
 	if why != "" && (opt == 1 || user == nil || !user.PhoneVerified) {

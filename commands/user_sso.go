@@ -7,6 +7,7 @@ import (
 
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/localstore"
+	usersync "github.com/airt/airt/sync"
 )
 
 // registerUserSSO adds `airt user sso enable|disable`.
@@ -47,6 +48,29 @@ func (e *ssoEnable) run() error {
 	if err := account.ValidateEmail(e.email); err != nil {
 		return err
 	}
+	if caller, err := c.currentUser(); err == nil {
+		eng, err := c.onlineEngine(caller)
+		if err != nil {
+			return err
+		}
+		if eng != nil {
+			code, err := c.callerCode(caller, e.otp)
+			if err != nil {
+				return err
+			}
+			if err := c.online(eng, usersync.OnlineRequest{Op: string(localstore.OpSSOEnable),
+				Provider: e.provider, SSOEmail: e.email, OTP: code}); err != nil {
+				return err
+			}
+			linked, err := c.currentUser()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.env.Stdout, "Single sign-on (SSO) is successfully enabled for %s. Please use %s as the email address while authenticating with %s.\n",
+				e.provider, linked.SSO[e.provider], e.provider)
+			return nil
+		}
+	}
 	var linked *account.User
 	err := c.updateOTP(e.otp, func(tx *localstore.Tx, code string) error {
 		caller, err := c.caller(tx)
@@ -79,6 +103,30 @@ func (d *ssoDisable) run() error {
 	c := d.c
 	if err := account.ValidateSSOProvider(d.provider); err != nil {
 		return err
+	}
+	if caller, err := c.currentUser(); err == nil && (d.user == "" || !caller.SuperUser) {
+		eng, err := c.onlineEngine(caller)
+		if err != nil {
+			return err
+		}
+		if eng != nil {
+			if err := c.view(func(tx *localstore.Tx) error {
+				_, err := resolveTarget(tx, caller, d.user) // only oneself
+				return err
+			}); err != nil {
+				return err
+			}
+			code, err := c.callerCode(caller, d.otp)
+			if err != nil {
+				return err
+			}
+			if err := c.online(eng, usersync.OnlineRequest{Op: string(localstore.OpSSODisable),
+				Provider: d.provider, OTP: code}); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.env.Stdout, "Single sign-on (SSO) is successfully disabled for %s.\n", d.provider)
+			return nil
+		}
 	}
 	err := c.updateOTP(d.otp, func(tx *localstore.Tx, code string) error {
 		caller, err := c.caller(tx)

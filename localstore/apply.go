@@ -65,6 +65,9 @@ func ApplyTo(t Records, actor *account.User, m *Mutation) (*account.User, error)
 			return nil, err
 		}
 	}
+	if err := ValidateMutation(m, t.Now()); err != nil {
+		return nil, err
+	}
 	if m.Op == OpCreate {
 		return applyCreate(t, actor, m)
 	}
@@ -96,9 +99,6 @@ func ApplyTo(t Records, actor *account.User, m *Mutation) (*account.User, error)
 		}
 		u.Disabled = false
 	case OpMFAActivate:
-		if m.Args.Secrets.MFASecret == "" {
-			return nil, fmt.Errorf("mfa.activate without a secret")
-		}
 		key, err := t.Key()
 		if err != nil {
 			return nil, err
@@ -122,26 +122,21 @@ func ApplyTo(t Records, actor *account.User, m *Mutation) (*account.User, error)
 			u.MFA.LastStep = m.Args.Step
 		}
 	case OpPhoneVerified:
-		if m.Args.Phone == nil {
-			return nil, fmt.Errorf("phone.verified without a number")
-		}
 		u.Phone, u.PhoneVerified = *m.Args.Phone, true
 	case OpPasswordReset:
-		if m.Args.Secrets.PasswordHash == "" {
-			return nil, fmt.Errorf("password.reset without a hash")
-		}
 		u.PasswordHash = m.Args.Secrets.PasswordHash
 	case OpSSOEnable:
 		if err := account.ValidateSSOProvider(m.Args.Provider); err != nil {
 			return nil, err
 		}
-		if err := account.ValidateEmail(m.Args.SSOEmail); err != nil {
+		email, err := account.CanonicalEmail(m.Args.SSOEmail)
+		if err != nil {
 			return nil, err
 		}
 		if u.SSO == nil {
 			u.SSO = map[string]string{}
 		}
-		u.SSO[m.Args.Provider] = m.Args.SSOEmail
+		u.SSO[m.Args.Provider] = email
 	case OpSSODisable:
 		if err := account.ValidateSSOProvider(m.Args.Provider); err != nil {
 			return nil, err
@@ -165,6 +160,99 @@ func ApplyTo(t Records, actor *account.User, m *Mutation) (*account.User, error)
 	}
 	return u, nil
 }
+
+// ValidateMutation checks m's arguments with the rules of the command that
+// makes it, without reading the store: names, emails and phones (E.164) as
+// account validates them, password hashes of airt's own parameters only, a
+// TOTP secret airt could have made, a TOTP step not ahead of the clock now.
+// Apply calls it first; the server calls it (through Apply) on every pushed
+// mutation, and before any conflict check, so an invalid change is refused
+// rather than offered for resolution.
+func ValidateMutation(m *Mutation, now time.Time) error {
+	a := &m.Args
+	checkName := func(field string, v *string) error {
+		if v == nil {
+			return nil
+		}
+		return account.ValidateName(field, *v)
+	}
+	switch m.Op {
+	case OpCreate, OpUpdate:
+		if a.Username != nil {
+			if err := account.ValidateUsername(*a.Username); err != nil {
+				return err
+			}
+		}
+		if a.Email != nil {
+			if err := account.ValidateEmail(*a.Email); err != nil {
+				return err
+			}
+		}
+		if err := checkName("first_name", a.FirstName); err != nil {
+			return err
+		}
+		if err := checkName("last_name", a.LastName); err != nil {
+			return err
+		}
+		if m.Op == OpCreate {
+			// (A create's phone number is parsed once, by applyCreate, which
+			// stores its E.164 form: parsing is the costliest rule of an
+			// import row.)
+			if a.Secrets.PasswordHash == "" {
+				return account.Errorf(account.KindInvalid, "user.create without a password hash")
+			}
+			return account.ValidatePasswordHash(a.Secrets.PasswordHash)
+		}
+	case OpPasswordReset:
+		if a.Secrets.PasswordHash == "" {
+			return account.Errorf(account.KindInvalid, "password.reset without a hash")
+		}
+		return account.ValidatePasswordHash(a.Secrets.PasswordHash)
+	case OpPhoneVerified:
+		if a.Phone == nil {
+			return account.Errorf(account.KindInvalid, "phone.verified without a number")
+		}
+		// The command stores the E.164 form; anything else did not come
+		// from it.
+		if p, err := account.NormalizePhone(*a.Phone); err != nil || p != *a.Phone {
+			return account.Errorf(account.KindInvalid, "phone number %s is not in E.164 form (+447911123456)", account.Quote(*a.Phone))
+		}
+	case OpMFAActivate:
+		if a.Secrets.MFASecret == "" {
+			return account.Errorf(account.KindInvalid, "mfa.activate without a secret")
+		}
+		if len(a.Secrets.MFASecret) > maxSecretLength || otp.CheckSecret(a.Secrets.MFASecret) != nil {
+			return account.Errorf(account.KindInvalid, "mfa.activate: the TOTP secret is not one airt makes (base32, 128 to 512 bits)")
+		}
+		fallthrough
+	case OpMFAStep:
+		// A step is a code accepted already, so it cannot lie far ahead of
+		// the clock; a far-future one would make every later code a replay.
+		// The replica that accepted it may run ahead of this clock, hence
+		// an hour's tolerance rather than the skew.
+		if a.Step > otp.Step(now)+maxStepsAhead {
+			return account.Errorf(account.KindInvalid, "%s: TOTP step %d lies in the future (now %d)", m.Op, a.Step, otp.Step(now))
+		}
+	case OpSSOEnable:
+		if err := account.ValidateSSOProvider(a.Provider); err != nil {
+			return err
+		}
+		return account.ValidateEmail(a.SSOEmail)
+	case OpSSODisable:
+		return account.ValidateSSOProvider(a.Provider)
+	case OpDisable, OpEnable, OpMFADisable:
+	default:
+		return account.Errorf(account.KindInvalid, "unknown operation %s", account.Quote(string(m.Op)))
+	}
+	return nil
+}
+
+// maxStepsAhead is how far (an hour of 30-second steps) a pushed TOTP step
+// may lie ahead of the clock.
+const maxStepsAhead = 120
+
+// maxSecretLength bounds a TOTP secret (base32 of 512 bits; airt makes 160).
+const maxSecretLength = 104
 
 // authorize applies the permission rules (account/permissions.go) to a change
 // of target by actor.
@@ -227,9 +315,6 @@ func applyCreate(t Records, actor *account.User, m *Mutation) (*account.User, er
 		}
 		u.Phone = p
 	}
-	if m.Args.Secrets.PasswordHash == "" {
-		return nil, fmt.Errorf("user.create without a password hash")
-	}
 	u.PasswordHash = m.Args.Secrets.PasswordHash
 	u.Created = t.Now()
 	if a.Created != nil {
@@ -242,9 +327,12 @@ func applyCreate(t Records, actor *account.User, m *Mutation) (*account.User, er
 	return u, nil
 }
 
-// ValidateProfile checks the profile fields of u (create and import).
+// ValidateProfile checks the profile fields of u (create and import) and
+// puts the username and email in the form they are stored in (PRECIS:
+// width folded, NFC; see account.CanonicalUsername).
 func ValidateProfile(u *account.User) error {
-	if err := account.ValidateUsername(u.Username); err != nil {
+	name, err := account.CanonicalUsername(u.Username)
+	if err != nil {
 		return err
 	}
 	if err := account.ValidateName("first_name", u.FirstName); err != nil {
@@ -253,18 +341,24 @@ func ValidateProfile(u *account.User) error {
 	if err := account.ValidateName("last_name", u.LastName); err != nil {
 		return err
 	}
-	if err := account.ValidateEmail(u.Email); err != nil {
+	email, err := account.CanonicalEmail(u.Email)
+	if err != nil {
 		return err
 	}
-	return account.ValidateSubscription(u.SubscriptionType)
+	if err := account.ValidateSubscription(u.SubscriptionType); err != nil {
+		return err
+	}
+	u.Username, u.Email = name, email
+	return nil
 }
 
 func applyUpdate(u *account.User, a *Args) error {
 	if a.Username != nil {
-		if err := account.ValidateUsername(*a.Username); err != nil {
+		name, err := account.CanonicalUsername(*a.Username)
+		if err != nil {
 			return err
 		}
-		u.Username = *a.Username
+		u.Username = name
 	}
 	if a.FirstName != nil {
 		if err := account.ValidateName("first_name", *a.FirstName); err != nil {
@@ -279,10 +373,11 @@ func applyUpdate(u *account.User, a *Args) error {
 		u.LastName = *a.LastName
 	}
 	if a.Email != nil {
-		if err := account.ValidateEmail(*a.Email); err != nil {
+		email, err := account.CanonicalEmail(*a.Email)
+		if err != nil {
 			return err
 		}
-		u.Email = *a.Email
+		u.Email = email
 	}
 	return nil
 }

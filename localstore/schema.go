@@ -16,23 +16,27 @@ var (
 	//   store_id       -> random 128-bit hex id of this store (keys the keyring entries and the sync device)
 	//   created        -> RFC 3339 time the store was created
 	//   key_check      -> a fixed text sealed with the store key (see Tx.Key)
+	//   name_keys      -> the key function of the name indexes (namekeys.go)
 	bucketMeta = []byte("meta")
 
 	// bucketUsers: user uuid -> account.User (secrets sealed or hashed).
 	bucketUsers = []byte("users")
 
-	// bucketByUsername: lower-cased username -> uuid (unique, case-insensitive).
+	// bucketByUsername: account.NormalizeKey(username) (PRECIS
+	// UsernameCaseMapped) -> uuid (unique). meta/name_keys names the key
+	// function; Open rebuilds the three name-keyed indexes when it changed
+	// (namekeys.go).
 	bucketByUsername = []byte("idx_username")
 
-	// bucketByEmail: lower-cased email -> uuid (unique, case-insensitive).
+	// bucketByEmail: account.NormalizeKey(email) -> uuid (unique).
 	bucketByEmail = []byte("idx_email")
 
 	// bucketOrder lists users in `ls` order, split by state so that a page of
 	// active or disabled users never scans the other kind:
 	//   'a'|'d' + created (8 bytes: unix seconds with the sign bit flipped;
-	//   4 bytes: nanoseconds) + lower-cased username -> uuid (schema 3; schema
-	//   2 had 8 bytes of unix nanoseconds, which overflow before 1678 and
-	//   after 2262)
+	//   4 bytes: nanoseconds) + account.NormalizeKey(username) -> uuid
+	//   (schema 3; schema 2 had 8 bytes of unix nanoseconds, which overflow
+	//   before 1678 and after 2262)
 	bucketOrder = []byte("idx_order")
 
 	// bucketOrderChunks is the rank index over bucketOrder (rank.go): first

@@ -113,7 +113,7 @@ func (s *Store) init() error {
 		}
 		meta := tx.Bucket(bucketMeta)
 		id := meta.Get(keyStoreID)
-		if id == nil || string(meta.Get(keySchemaVersion)) != strconv.Itoa(SchemaVersion) {
+		if id == nil || string(meta.Get(keySchemaVersion)) != strconv.Itoa(SchemaVersion) || !nameKeysCurrent(meta) {
 			return nil
 		}
 		s.id, ready = string(id), true
@@ -144,7 +144,15 @@ func (s *Store) init() error {
 				return err
 			}
 		}
-		return migrate(tx)
+		if err := migrate(tx); err != nil {
+			return err
+		}
+		if !nameKeysCurrent(meta) {
+			if err := rebuildNameIndexes(s, tx); err != nil {
+				return fmt.Errorf("rebuild the name indexes: %w", err)
+			}
+		}
+		return nil
 	})
 }
 

@@ -95,7 +95,7 @@ func checkInvariants(t *testing.T, s *Store) {
 func createArgs(name string, super bool) Args {
 	return Args{Username: Str(name), Email: Str(name + "@example.com"), FirstName: Str("F"),
 		LastName: Str("L"), SubscriptionType: Str("small"), SuperUser: Bool(super),
-		Secrets: Secrets{PasswordHash: "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"}}
+		Secrets: Secrets{PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s"}}
 }
 
 // mustCreate creates a user as actor and queues the mutation.

@@ -47,6 +47,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /v1/pull", s.protocol(maxSmallBody, s.handlePull))
 	s.mux.HandleFunc("POST /v1/logout", s.protocol(maxSmallBody, s.handleLogout))
 	s.mux.HandleFunc("GET /v1/backup", s.protocol(maxSmallBody, s.handleBackup))
+	s.mux.HandleFunc("POST /v1/online", s.protocol(maxOnlineBody, s.handleOnline))
+	s.mux.HandleFunc("POST /v1/sms", s.protocol(maxOnlineBody, s.handleSMS))
 	s.mux.HandleFunc("GET /healthz", s.handleHealth)
 	s.mux.HandleFunc("GET /readyz", s.handleReady)
 	s.mux.Handle("GET /metrics", s.metrics.Handler())

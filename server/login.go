@@ -12,6 +12,7 @@ import (
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/localstore"
 	"github.com/airt/airt/otp"
+	"github.com/airt/airt/otpcheck"
 	"github.com/airt/airt/server/guard"
 	"github.com/airt/airt/server/obs"
 	usersync "github.com/airt/airt/sync"
@@ -184,47 +185,28 @@ func (s *Server) checkPassword(r *http.Request, req usersync.LoginRequest) (*acc
 // returned as an answer; the failure count is written in tx, which the
 // caller commits.
 func (s *Server) verifyTOTP(tx Tx, u *account.User, code string, now time.Time) (uint64, error) {
-	att := localstore.OTPAttempts(u)
-	if locked, until := att.Locked(now); locked {
+	if locked, until := localstore.OTPAttempts(u).Locked(now); locked {
 		secs := int((until.Sub(now) + time.Second - 1) / time.Second)
 		return 0, &httpError{status: http.StatusTooManyRequests, code: usersync.CodeRateLimited, retryAfter: secs,
 			text: fmt.Sprintf("Too many invalid OTPs: one-time codes for %s are locked until %s.", u.Username, until.Format(time.RFC3339))}
 	}
-	secret, err := s.mfaSecret(tx, u)
-	if err != nil {
-		return 0, err
+	// The check itself is otpcheck's, the command line's rule.
+	step, err := s.checker(now).TOTP(tx, u, code)
+	var f *otpcheck.Failure
+	if !errors.As(err, &f) {
+		return step, err
 	}
-	step, err := otp.Verify(secret, code, now, u.MFA.LastStep)
-	switch {
-	case errors.Is(err, otp.ErrInvalid):
-		att.Fail(now)
-		if err := putOTPAttempts(tx, u, att); err != nil {
-			return 0, err
-		}
-		if locked, _ := att.Locked(now); locked {
-			s.metrics.Lockout("otp")
-		}
-		return 0, account.ErrInvalidOTP
-	case err != nil:
-		// A replayed code is the user's own right code: refused, not counted.
-		return 0, account.ErrInvalidOTP
-	}
-	if att != (otp.Attempts{}) {
-		if err := putOTPAttempts(tx, u, otp.Attempts{}); err != nil {
+	// The login's transaction commits a refused code (the caller returns
+	// nil), so the failed attempt is written here, in it.
+	if f.Record != nil {
+		if err := f.Record(tx); err != nil {
 			return 0, err
 		}
 	}
-	return step, nil
-}
-
-// putOTPAttempts stores u's TOTP failure state (as localstore's
-// Tx.PutOTPAttempts does for a local store) and updates u to match.
-func putOTPAttempts(tx Tx, u *account.User, a otp.Attempts) error {
-	old := *u
-	m := *u.MFA
-	m.Failures, m.LockedUntil = a.Failures, a.LockedUntil
-	u.MFA = &m
-	return tx.PutUser(&old, u)
+	if f.Final {
+		s.metrics.Lockout("otp")
+	}
+	return 0, account.ErrInvalidOTP
 }
 
 func (s *Server) mfaSecret(tx Tx, u *account.User) (string, error) {

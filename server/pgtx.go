@@ -13,6 +13,7 @@ import (
 
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/localstore"
+	"github.com/airt/airt/otp"
 	usersync "github.com/airt/airt/sync"
 )
 
@@ -651,4 +652,42 @@ func (t *pgTx) PutOutcome(store string, res usersync.Result) error {
 	})
 	t.outcomes[id] = res
 	return nil
+}
+
+// PutOTPAttempts keeps the TOTP failure count and lock-out in the user's
+// record, as the bbolt store does.
+func (t *pgTx) PutOTPAttempts(uuid string, a otp.Attempts) error {
+	u, err := t.User(uuid)
+	if err != nil {
+		return err
+	}
+	if u.MFA == nil {
+		return nil
+	}
+	old := *u
+	m := *u.MFA
+	m.Failures, m.LockedUntil = a.Failures, a.LockedUntil
+	u.MFA = &m
+	return t.PutUser(&old, u)
+}
+
+// errNoSMSInPostgres: pending SMS codes are kept only by the bbolt store so
+// far; the online operations that need one (phone registration, an SMS code
+// instead of a TOTP code) answer this on a PostgreSQL server.
+var errNoSMSInPostgres = &account.Error{Kind: account.KindFailed,
+	Text: "this server keeps its state in PostgreSQL, which does not hold SMS codes yet",
+	Hint: "use the authenticator app's code, or ask an administrator"}
+
+func (t *pgTx) SMSChallenge(uuid, purpose string) (otp.SMSChallenge, bool, error) {
+	return otp.SMSChallenge{}, false, nil // none pending: nothing could have stored one
+}
+func (t *pgTx) PutSMSChallenge(uuid, purpose string, ch otp.SMSChallenge) error {
+	return errNoSMSInPostgres
+}
+func (t *pgTx) DeleteSMSChallenge(uuid, purpose string) error { return nil }
+
+// SMSSends fails, so that no code is sent that could not be kept.
+func (t *pgTx) SMSSends(uuid string) ([]time.Time, error) { return nil, errNoSMSInPostgres }
+func (t *pgTx) PutSMSSends(uuid string, sent []time.Time) error {
+	return errNoSMSInPostgres
 }

@@ -89,15 +89,25 @@ func (s *Server) decide(tx Tx, actorUUID, store string, m *localstore.Mutation, 
 		}
 		return reject("made by another user than %s, whose token pushed it: log in to the server as the user who made it (airt token -s) and sync again", actor.Username)
 	}
+	// Authorisation first: nothing below may answer for a target the
+	// pusher has no right to.
+	if err := authorise(actor, m); err != nil {
+		return reject("%s", err)
+	}
+	if err := checkOnline(actor, m); err != nil {
+		return err
+	}
+	// Then the values, with the local command's rules, before a conflict
+	// could offer an invalid value for resolution.
+	if err := localstore.ValidateMutation(m, tx.Now()); err != nil {
+		return reject("%s", err)
+	}
 	if m.Op != localstore.OpCreate {
 		target, err := tx.User(m.Target)
 		if err != nil {
 			return reject("%s", err)
 		}
 		if usersync.Noop(target, m) {
-			if err := localstore.Authorize(actor, target, m.Op); err != nil {
-				return reject("%s", err)
-			}
 			res.Outcome, res.Version = usersync.Applied, target.Version
 			return nil
 		}
@@ -154,11 +164,6 @@ func (s *Server) decide(tx Tx, actorUUID, store string, m *localstore.Mutation, 
 
 // apply applies m as actor; a refusal is a *rejection.
 func (s *Server) apply(tx Tx, actor *account.User, m *localstore.Mutation) (*account.User, error) {
-	if h := m.Args.Secrets.PasswordHash; h != "" {
-		if err := account.ValidatePasswordHash(h); err != nil {
-			return nil, reject("password hash: %s", err)
-		}
-	}
 	var revoked map[string]localstore.Session
 	if m.Op == localstore.OpDisable {
 		var err error

@@ -20,6 +20,9 @@ type Options struct {
 	// Now is the clock of the login limits and the TOTP check (nil: the
 	// store's clock).
 	Now func() time.Time
+	// SMSCommand sends the one-time codes of the online operations (the
+	// server's AIRT_SMS_COMMAND; "": they cannot be sent).
+	SMSCommand string
 	// Metrics collects the server's metrics (nil: a registry of its own).
 	Metrics *obs.Metrics
 	// Proxies are the trusted proxies whose X-Forwarded-For names the
@@ -44,12 +47,14 @@ type Server struct {
 	limiter *guard.Limiter
 	mux     *http.ServeMux
 	handler http.Handler
+	// smsCommand: Options.SMSCommand.
+	smsCommand string
 }
 
 // NewServer serves store (OpenBolt or OpenPostgres prepared it).
 func NewServer(store Store, opts Options) *Server {
 	s := &Server{store: store, now: opts.Now, logger: opts.Logger, metrics: opts.Metrics, proxies: opts.Proxies,
-		gate: opts.Gate, epoch: store.Epoch()}
+		gate: opts.Gate, epoch: store.Epoch(), smsCommand: opts.SMSCommand}
 	if s.now == nil {
 		s.now = store.Now
 	}

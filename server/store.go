@@ -6,6 +6,7 @@ import (
 
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/localstore"
+	"github.com/airt/airt/otp"
 	"github.com/airt/airt/server/guard"
 	usersync "github.com/airt/airt/sync"
 )
@@ -47,6 +48,16 @@ type Tx interface {
 	// The users, under the rules of localstore.ApplyTo.
 	localstore.Records
 	UserByUsername(name string) (*account.User, error)
+
+	// One-time codes, under the rules of package otpcheck: the TOTP
+	// failure count and lock-out (kept in the user's record), pending SMS
+	// codes and their send times.
+	PutOTPAttempts(uuid string, a otp.Attempts) error
+	SMSChallenge(uuid, purpose string) (ch otp.SMSChallenge, ok bool, err error)
+	PutSMSChallenge(uuid, purpose string, ch otp.SMSChallenge) error
+	DeleteSMSChallenge(uuid, purpose string) error
+	SMSSends(uuid string) ([]time.Time, error)
+	PutSMSSends(uuid string, sent []time.Time) error
 
 	// Tokens: kept as their SHA-256 (localstore.TokenHash), bound to a user
 	// and expiring after localstore.SessionLifetime; DeleteSessionsOf
