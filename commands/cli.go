@@ -64,6 +64,7 @@ func newCLI(env *Env) *cli {
 	registerSync(c)
 	registerServer(c)
 	registerVersion(c)
+	registerStore(c)
 	return c
 }
 

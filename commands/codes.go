@@ -62,7 +62,7 @@ func (c *cli) checker(actor *account.User) otpcheck.Checker {
 	return otpcheck.Checker{Now: c.now(), UseStep: func(r otpcheck.Records, u *account.User, step uint64) error {
 		m := &localstore.Mutation{Op: localstore.OpMFAStep, Target: u.UUID,
 			BaseVersion: u.Version, Args: localstore.Args{Step: step}}
-		_, err := change(r.(*localstore.Tx), actor, m)
+		_, err := r.(*localstore.Tx).Change(actor, m)
 		return err
 	}}
 }

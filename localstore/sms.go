@@ -100,9 +100,10 @@ func smsSendsKey(uuid string) []byte { return []byte(uuid + "/sends") }
 // SMSSends returns the times SMS codes were sent for user uuid.
 func (t *Tx) SMSSends(uuid string) ([]time.Time, error) {
 	var sent []time.Time
-	if v := t.tx.Bucket(bucketSMS).Get(smsSendsKey(uuid)); v != nil {
-		if err := json.Unmarshal(v, &sent); err != nil {
-			return nil, fmt.Errorf("decode sms send times: %w", err)
+	k := smsSendsKey(uuid)
+	if v := t.tx.Bucket(bucketSMS).Get(k); v != nil {
+		if err := getJSONRecord("sms", k, v, &sent); err != nil {
+			return nil, t.withPath(err)
 		}
 	}
 	return sent, nil
@@ -110,9 +111,10 @@ func (t *Tx) SMSSends(uuid string) ([]time.Time, error) {
 
 // PutSMSSends stores the times SMS codes were sent for user uuid.
 func (t *Tx) PutSMSSends(uuid string, sent []time.Time) error {
-	data, err := json.Marshal(sent)
+	k := smsSendsKey(uuid)
+	data, err := putJSONRecord(k, sent)
 	if err != nil {
 		return err
 	}
-	return t.tx.Bucket(bucketSMS).Put(smsSendsKey(uuid), data)
+	return t.tx.Bucket(bucketSMS).Put(k, data)
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/localstore"
 	"github.com/airt/airt/otp"
-	usersync "github.com/airt/airt/sync"
 )
 
 // Migrate copies the bbolt server store from into the database of to, which
@@ -71,6 +70,7 @@ type MigrateReport struct {
 }
 
 func copyToPostgres(ctx context.Context, tx *localstore.Tx, pg pgx.Tx, key []byte, epoch, storeID string, rep *MigrateReport) error {
+	bt := &boltTx{Tx: tx}
 	var users [][]any
 	if err := tx.ForEachUser(func(u *account.User) error {
 		data, err := json.Marshal(u)
@@ -91,9 +91,9 @@ func copyToPostgres(ctx context.Context, tx *localstore.Tx, pg pgx.Tx, key []byt
 	if b, _ := tx.Bucket(bucketChanges); b != nil {
 		head = b.Sequence()
 		if err := b.ForEach(func(k, v []byte) error {
-			var ch change
-			if err := json.Unmarshal(v, &ch); err != nil {
-				return fmt.Errorf("decode change %x: %w", k, err)
+			ch, err := bt.changeFrom(k, v)
+			if err != nil {
+				return err
 			}
 			if ch.Fields == nil {
 				ch.Fields = []string{}
@@ -115,8 +115,8 @@ func copyToPostgres(ctx context.Context, tx *localstore.Tx, pg pgx.Tx, key []byt
 	if b, _ := tx.Bucket(bucketDevices); b != nil {
 		if err := b.ForEach(func(k, v []byte) error {
 			var d device
-			if err := json.Unmarshal(v, &d); err != nil {
-				return fmt.Errorf("decode device %s: %w", k, err)
+			if _, err := bt.getJSON(bucketDevices, k, &d); err != nil {
+				return err
 			}
 			rows = append(rows, []any{string(k), d.LastSeq, d.Owner})
 			return nil
@@ -130,11 +130,15 @@ func copyToPostgres(ctx context.Context, tx *localstore.Tx, pg pgx.Tx, key []byt
 	rows = nil
 	if b, _ := tx.Bucket(bucketOutcomes); b != nil {
 		if err := b.ForEach(func(k, v []byte) error {
-			var r usersync.Result
-			if len(k) < 9 || json.Unmarshal(v, &r) != nil {
-				return fmt.Errorf("decode outcome %x", k)
+			r, err := bt.outcomeFrom(k, v)
+			if len(k) < 9 || err != nil {
+				return fmt.Errorf("decode outcome %x: %v", k, err)
 			}
-			rows = append(rows, []any{string(k[:len(k)-9]), binary.BigEndian.Uint64(k[len(k)-8:]), v})
+			data, err := json.Marshal(r)
+			if err != nil {
+				return err
+			}
+			rows = append(rows, []any{string(k[:len(k)-9]), binary.BigEndian.Uint64(k[len(k)-8:]), data})
 			return nil
 		}); err != nil {
 			return err
@@ -157,8 +161,8 @@ func copyToPostgres(ctx context.Context, tx *localstore.Tx, pg pgx.Tx, key []byt
 	if b, _ := tx.Bucket(bucketDisabledTokens); b != nil {
 		if err := b.ForEach(func(k, v []byte) error {
 			var s localstore.Session
-			if err := json.Unmarshal(v, &s); err != nil {
-				return fmt.Errorf("decode disabled token: %w", err)
+			if _, err := bt.getJSON(bucketDisabledTokens, k, &s); err != nil {
+				return err
 			}
 			rows = append(rows, []any{string(k), s.UserUUID, s.Created, s.Expires})
 			return nil
