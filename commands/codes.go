@@ -9,7 +9,7 @@ import (
 	"github.com/airt/airt/otpcheck"
 )
 
-// One-time codes (DESIGN §5) at the command line: the --otp prompt of the
+// One-time codes at the command line: the --otp prompt of the
 // changing commands, the original's menus, and the store plumbing around
 // package otpcheck, which holds the rules themselves (the server applies the
 // same ones).
