@@ -171,6 +171,9 @@ func Run(args []string, env *Env) (code int) {
 	}
 	err = action()
 	c.close()
+	if err != nil {
+		c.discardNewStore()
+	}
 	return c.report(err)
 }
 
