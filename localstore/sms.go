@@ -76,14 +76,26 @@ func (t *Tx) PutOTPAttempts(uuid string, a otp.Attempts) error {
 	if err != nil {
 		return err
 	}
-	if u.MFA == nil {
+	updated, ok := WithOTPAttempts(u, a)
+	if !ok {
 		return nil
 	}
-	old := *u
+	return t.PutUser(u, updated)
+}
+
+// WithOTPAttempts returns a copy of u holding the TOTP failure state a, and
+// false for a user without MFA (nothing to keep). Every store keeps the
+// state this way, in the user's record, so the CLI and the server count
+// wrong codes by one rule.
+func WithOTPAttempts(u *account.User, a otp.Attempts) (*account.User, bool) {
+	if u.MFA == nil {
+		return nil, false
+	}
+	updated := *u
 	m := *u.MFA
 	m.Failures, m.LockedUntil = a.Failures, a.LockedUntil
-	u.MFA = &m
-	return t.PutUser(&old, u)
+	updated.MFA = &m
+	return &updated, true
 }
 
 // OTPAttempts returns the TOTP failure state of u.

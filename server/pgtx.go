@@ -661,14 +661,11 @@ func (t *pgTx) PutOTPAttempts(uuid string, a otp.Attempts) error {
 	if err != nil {
 		return err
 	}
-	if u.MFA == nil {
+	updated, ok := localstore.WithOTPAttempts(u, a)
+	if !ok {
 		return nil
 	}
-	old := *u
-	m := *u.MFA
-	m.Failures, m.LockedUntil = a.Failures, a.LockedUntil
-	u.MFA = &m
-	return t.PutUser(&old, u)
+	return t.PutUser(u, updated)
 }
 
 // Pending SMS codes live in airt_sms_codes, sealed with the store key
