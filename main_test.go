@@ -67,7 +67,7 @@ func TestScripts(t *testing.T) {
 // database on first start; see AIRT_TEST_SERVER_POSTGRES). The others
 // restore or edit the server's bbolt file between runs, or serve a second
 // store, which one database per script does not model.
-var postgresScripts = []string{"sync_mfa", "sync_permissions", "sync_two_admins"}
+var postgresScripts = []string{"sync_mfa", "sync_online", "sync_permissions", "sync_two_admins"}
 
 func TestScriptsPostgres(t *testing.T) {
 	if !pgtest.Available() {
@@ -134,6 +134,8 @@ func scriptParams(dir string) testscript.Params {
 			// bulk import/export
 			"outbox":   cmdOutbox,
 			"bigfield": cmdBigField,
+			// store damage (store_damage.txtar)
+			"corrupt": cmdCorrupt,
 			// store fixtures (fixtures_test.go)
 			"mkstore":   cmdMkStore,
 			"storedump": cmdStoreDump,
@@ -331,4 +333,56 @@ func cmdOutbox(ts *testscript.TestScript, neg bool, args []string) {
 		})
 	}))
 	fmt.Fprintf(ts.Stdout(), "%d queued\n", n)
+}
+
+// cmdCorrupt damages a store file the ways disks and copies do:
+//
+//	corrupt empty FILE          cut it to 0 bytes
+//	corrupt truncate FILE SIZE  cut it to SIZE bytes
+//	corrupt zero FILE TEXT      zero every 4 KiB page holding TEXT
+//	corrupt flip FILE TEXT      flip one bit in the middle of every TEXT
+func cmdCorrupt(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: corrupt empty|truncate|zero|flip FILE [ARG]")
+	}
+	path := ts.MkAbs(args[1])
+	data, err := os.ReadFile(path)
+	ts.Check(err)
+	arg := func() string {
+		if len(args) != 3 {
+			ts.Fatalf("corrupt %s: needs FILE and one argument", args[0])
+		}
+		return args[2]
+	}
+	switch args[0] {
+	case "empty":
+		data = nil
+	case "truncate":
+		n, err := strconv.Atoi(arg())
+		ts.Check(err)
+		data = data[:n]
+	case "zero", "flip":
+		needle := []byte(arg())
+		n := 0
+		for i := bytes.Index(data, needle); i >= 0; {
+			n++
+			if args[0] == "zero" {
+				pg := i / 4096
+				clear(data[pg*4096 : (pg+1)*4096])
+			} else {
+				data[i+len(needle)/2] ^= 1
+			}
+			j := bytes.Index(data[i+1:], needle)
+			if j < 0 {
+				break
+			}
+			i += 1 + j
+		}
+		if n == 0 {
+			ts.Fatalf("corrupt %s: %q not in %s", args[0], needle, path)
+		}
+	default:
+		ts.Fatalf("corrupt: unknown damage %q", args[0])
+	}
+	ts.Check(os.WriteFile(path, data, 0o600))
 }

@@ -223,7 +223,7 @@ func TestLoginFloodMemory(t *testing.T) {
 		})
 	hwm := peak()
 	t.Logf("200 concurrent unknown-name logins: answers %v, server peak memory %d MiB", counts, hwm>>20)
-	if hwm >= memLimit {
+	if !raceDetector && hwm >= memLimit { // the bound is for normal builds
 		t.Errorf("server peak memory %d MiB under 200 concurrent logins, want < %d MiB", hwm>>20, memLimit>>20)
 	}
 	if counts[401]+counts[503] != 200 || counts[401] == 0 {
@@ -250,7 +250,7 @@ func TestHugeUsernames(t *testing.T) {
 	hwm := peak()
 	logBytes := srv.stderr.Len()
 	t.Logf("60 concurrent 8 MB usernames: answers %v, server peak memory %d MiB, log %d bytes", counts, hwm>>20, logBytes)
-	if hwm >= memLimit {
+	if !raceDetector && hwm >= memLimit { // the bound is for normal builds
 		t.Errorf("server peak memory %d MiB, want < %d MiB", hwm>>20, memLimit>>20)
 	}
 	// The client may see the connection closed before it finished sending
@@ -358,8 +358,13 @@ func TestServerTLSReloadAndStop(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if !strings.Contains(srv.stderr.String(), "TLS certificate reloaded") {
-		t.Errorf("the reload is not logged:\n%s", srv.stderr.String())
+	// The server logs the reload just after it swaps the certificate in:
+	// the new one can be served a moment before the line is written.
+	for deadline := time.Now().Add(60 * time.Second); !strings.Contains(srv.stderr.String(), "TLS certificate reloaded"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("the reload is not logged:\n%s", srv.stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 
 	// A request in flight that never ends (its body never comes), then

@@ -9,8 +9,6 @@ package main
 import (
 	"bufio"
 	"encoding/base64"
-	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -28,6 +26,7 @@ import (
 	"github.com/airt/airt/credentials"
 	"github.com/airt/airt/localstore"
 	"github.com/airt/airt/otp"
+	"github.com/airt/airt/server"
 )
 
 // faultEnv is the environment of the airt processes of the fault test.
@@ -312,23 +311,14 @@ func TestSyncFaults(t *testing.T) {
 	defer s.Close()
 	seen := map[string]int{}
 	err = s.View(func(tx *localstore.Tx) error {
-		b, _ := tx.Bucket([]byte("srv_changes"))
 		var prev uint64
-		return b.ForEach(func(k, v []byte) error {
-			rev := binary.BigEndian.Uint64(k)
+		return server.ForEachChange(tx, func(rev uint64, store, mutation string) error {
 			if rev != prev+1 {
 				t.Errorf("revision %d after %d", rev, prev)
 			}
 			prev = rev
-			var ch struct {
-				Store    string `json:"store"`
-				Mutation string `json:"mutation"`
-			}
-			if err := json.Unmarshal(v, &ch); err != nil {
-				return err
-			}
-			if ch.Store == storeID {
-				seen[ch.Mutation]++
+			if store == storeID {
+				seen[mutation]++
 			}
 			return nil
 		})

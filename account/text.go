@@ -65,6 +65,11 @@ func casePreserved(s string) (string, error) {
 // address like alice+tag@example.com holds is allowed by that profile).
 func EmailKey(s string) (string, error) { return UsernameKey(s) }
 
+// NameKeyVersion names the function NormalizeKey is. Stores record the
+// version their name indexes were built with and re-key them when it
+// changes: change it whenever NormalizeKey's results change.
+const NameKeyVersion = "precis-1"
+
 // NormalizeKey is the form used for uniqueness and lookup of usernames and
 // emails: the PRECIS key, or, for a string that could never be stored (a
 // lookup of a name with a space, say), its trimmed lower-case form, which

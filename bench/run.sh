@@ -4,7 +4,9 @@
 #   ./bench/run.sh [SECTION...]     (make bench: all sections)
 #
 # Sections: start read import (importhash: only its password_hash part)
-# create memory sync scale. Each prints its figures
+# create memory sync scale size (store files after an import and a push:
+# SIZE_N users; SIZE_STATS is a command run on each file, e.g. 'bin/airt
+# store check --db'). Each prints its figures
 # and appends "name<TAB>median seconds<TAB>runs" lines to $BENCH_OUT/summary.tsv
 # (default bench/out/). Timings use hyperfine when it is installed
 # (apt-get install hyperfine), else a loop that takes the median.
@@ -82,12 +84,17 @@ store() {
 }
 
 section_start() {
-	log "process start: airt --version against a hello-world Go binary"
+	log "process start: airt --version and user details against a hello-world Go binary and one that only links phonenumbers"
 	mkdir -p "$WORK/hello"
 	printf 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hello") }\n' >"$WORK/hello/main.go"
 	(cd "$WORK/hello" && go mod init hello >/dev/null 2>&1 && go build -o "$WORK/hello/hello" .)
+	go build -o "$WORK/phoneonly" ./bench/phoneonly
 	bench start.hello "$RUNS" "" "$WORK/hello/hello"
+	bench start.phonenumbers-only "$RUNS" "" "$WORK/phoneonly"
 	bench start.airt-version "$RUNS" "" "$AIRT --version"
+	local db
+	db=$(store 10000)
+	bench start.airt-details "$RUNS" "" "AIRT_DB=$db AIRT_SERVICE_TOKEN=$(cat "$WORK/token-10000") $AIRT user details -u user0009998"
 }
 
 section_read() {
@@ -235,6 +242,33 @@ section_sync() {
 	wait "${pids[@]}" 2>/dev/null || true
 }
 
+section_size() {
+	local n=${SIZE_N:-10000}
+	log "store size: $n users imported into a client store, pushed to a server, pulled by a second client"
+	local pids=() dir=$WORK/size
+	mkdir -p "$dir"
+	AIRT_DB=$dir/srv.db "$AIRT" user create -un admin -fn Ada -ln Admin -e admin@example.com -p 'admin password' -st large -su -q >/dev/null
+	"$AIRT" --db "$dir/srv.db" server --listen 127.0.0.1:0 --addr-file "$dir/addr" 2>"$dir/srv.log" &
+	pids+=($!)
+	for _ in $(seq 1 300); do [ -s "$dir/addr" ] && break; sleep 0.1; done
+	local url
+	url=$(cat "$dir/addr")
+	AIRT_DB=$dir/a.db "$AIRT" token -s "$url" -u admin -p 'admin password' -q >/dev/null
+	"$GEN" -n "$n" -hash -no-admin >"$dir/users.csv"
+	AIRT_DB=$dir/a.db "$AIRT" user import -q "$dir/users.csv" 2>/dev/null
+	record "size.client_before_push.$n" "$(stat -c %s "$dir/a.db")" 1
+	AIRT_DB=$dir/a.db "$AIRT" sync >/dev/null
+	AIRT_DB=$dir/b.db "$AIRT" token -s "$url" -u admin -p 'admin password' -q >/dev/null
+	kill "${pids[@]}" 2>/dev/null || true
+	wait "${pids[@]}" 2>/dev/null || true
+	local f
+	for f in srv a b; do
+		record "size.$f.$n" "$(stat -c %s "$dir/$f.db")" 1
+		record "size.$f.per_user" "$(($(stat -c %s "$dir/$f.db") / n))" 1
+		if [ -n "${SIZE_STATS:-}" ]; then $SIZE_STATS "$dir/$f.db" >&2 || true; fi
+	done
+}
+
 # pg_start: a throw-away PostgreSQL cluster in $WORK/pg (unix socket only,
 # defaults otherwise: fsync on), run as the postgres user when we are root;
 # sets $PGBASE (URL without database) and $PGQ (its query).
@@ -365,7 +399,7 @@ section_scale() {
 }
 
 sections=("$@")
-[ ${#sections[@]} -eq 0 ] && sections=(start read import create memory sync)
+[ ${#sections[@]} -eq 0 ] && sections=(start read import create memory sync size)
 {
 	echo "# $(date -u +%FT%TZ) $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 } >>"$OUT/summary.tsv"

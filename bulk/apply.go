@@ -17,8 +17,7 @@ const DefaultChunk = 500
 // Importer is pass 2 of an import: it applies rows that pass 1 found good,
 // in chunks of Chunk rows per transaction, each change with its outbox
 // mutation (user.create, user.disable, user.update), exactly as `airt user
-// create` and `airt user update` do: through localstore.Tx.Apply and
-// Tx.Enqueue.
+// create` and `airt user update` do: through localstore.Tx.Change.
 type Importer struct {
 	Store *localstore.Store
 	// Caller is the logged-in super user; nil bootstraps an empty store
@@ -156,6 +155,9 @@ func (im *Importer) Run(r *Reader) error {
 		}
 		first = false
 		committed += len(rows)
+		// The chunk's pages of the store's map need not stay resident: a
+		// large import would otherwise hold most of the file in RSS.
+		im.Store.ReleaseMapped()
 		if im.Done != nil {
 			if err := im.Done(done); err != nil {
 				return err
@@ -177,7 +179,7 @@ func (im *Importer) apply(tx *localstore.Tx, actor *account.User, d *Decision, h
 	case ActUpdate:
 		m := &localstore.Mutation{Op: localstore.OpUpdate, Target: d.Target.UUID,
 			BaseVersion: d.Target.Version, Args: d.Changes}
-		_, err := change(tx, actor, m)
+		_, err := tx.Change(actor, m)
 		return nil, err
 	case ActCreate:
 		uuid := row.UUID
@@ -197,7 +199,7 @@ func (im *Importer) apply(tx *localstore.Tx, actor *account.User, d *Decision, h
 			t := row.Created
 			m.Args.Created = &t
 		}
-		u, err := change(tx, actor, m)
+		u, err := tx.Change(actor, m)
 		if err != nil {
 			return nil, err
 		}
@@ -207,28 +209,13 @@ func (im *Importer) apply(tx *localstore.Tx, actor *account.User, d *Decision, h
 		d.Target = u
 		if row.Disabled {
 			dm := &localstore.Mutation{Op: localstore.OpDisable, Target: u.UUID, BaseVersion: u.Version}
-			if d.Target, err = change(tx, actor, dm); err != nil {
+			if d.Target, err = tx.Change(actor, dm); err != nil {
 				return nil, err
 			}
 		}
 		return u, nil
 	}
 	return nil, fmt.Errorf("cannot apply a %s row", d.Action)
-}
-
-// change applies m as actor and queues it, in tx (as commands.change).
-func change(tx *localstore.Tx, actor *account.User, m *localstore.Mutation) (*account.User, error) {
-	if actor != nil {
-		m.Actor = actor.UUID
-	}
-	u, err := tx.Apply(actor, m)
-	if err != nil {
-		return nil, err
-	}
-	if err := tx.Enqueue(m); err != nil {
-		return nil, err
-	}
-	return u, nil
 }
 
 // hashPool hashes passwords on a fixed set of goroutines.

@@ -39,7 +39,7 @@ type Env struct {
 	Width func() int
 }
 
-// newUserUUID gives a new user's uuid (random; see TestHooks).
+// newUserUUID gives a new user's uuid (localstore.NewUUID; see TestHooks).
 var newUserUUID = func(string) string { return localstore.NewUUID() }
 
 // TestUserUUID is the uuid the test binary gives a new user: a version-4
@@ -171,6 +171,9 @@ func Run(args []string, env *Env) (code int) {
 	}
 	err = action()
 	c.close()
+	if err != nil {
+		c.discardNewStore()
+	}
 	return c.report(err)
 }
 

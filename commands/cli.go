@@ -33,6 +33,10 @@ type cli struct {
 	// (user create, user import, token -s); the others refuse a missing
 	// store instead of leaving an empty file behind.
 	mayCreateStore bool
+	// newStore is the path of the store this command created (it did not
+	// exist before); a failed command removes it again if it holds nothing
+	// (discardNewStore), so a failed first command leaves no file behind.
+	newStore string
 
 	store *localstore.Store
 	creds credentials.Store
@@ -64,6 +68,7 @@ func newCLI(env *Env) *cli {
 	registerSync(c)
 	registerServer(c)
 	registerVersion(c)
+	registerStore(c)
 	return c
 }
 

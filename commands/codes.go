@@ -9,7 +9,7 @@ import (
 	"github.com/airt/airt/otpcheck"
 )
 
-// One-time codes (DESIGN §5) at the command line: the --otp prompt of the
+// One-time codes at the command line: the --otp prompt of the
 // changing commands, the original's menus, and the store plumbing around
 // package otpcheck, which holds the rules themselves (the server applies the
 // same ones).
@@ -62,7 +62,7 @@ func (c *cli) checker(actor *account.User) otpcheck.Checker {
 	return otpcheck.Checker{Now: c.now(), UseStep: func(r otpcheck.Records, u *account.User, step uint64) error {
 		m := &localstore.Mutation{Op: localstore.OpMFAStep, Target: u.UUID,
 			BaseVersion: u.Version, Args: localstore.Args{Step: step}}
-		_, err := change(r.(*localstore.Tx), actor, m)
+		_, err := r.(*localstore.Tx).Change(actor, m)
 		return err
 	}}
 }

@@ -116,7 +116,9 @@ func (c *cli) reopenStore() (*localstore.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && !c.mayCreateStore {
+	_, statErr := os.Stat(path)
+	missing := errors.Is(statErr, os.ErrNotExist)
+	if missing && !c.mayCreateStore {
 		return nil, &account.Error{Kind: account.KindFailed, Text: "no store at " + path,
 			Hint: "create it with its first super user ('airt user create … -su' or 'airt user import'), log in to a server with 'airt token -s URL', or point --db / AIRT_DB at an existing store"}
 	}
@@ -124,5 +126,48 @@ func (c *cli) reopenStore() (*localstore.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return localstore.Open(path, localstore.Options{LockTimeout: timeout, Now: c.env.Now, Key: c.storeKey})
+	s, err := localstore.Open(path, localstore.Options{LockTimeout: timeout, Now: c.env.Now, Key: c.storeKey})
+	if err == nil && missing && c.newStore == "" {
+		c.newStore = path
+	}
+	return s, err
+}
+
+// discardNewStore removes the store this failed command created, and its
+// keyring entries, when it holds no user and no queued change: the command
+// changed nothing, so nothing may be left behind (not even an empty store,
+// which a later command would take for a real one). A store that holds
+// anything (rows an import committed before it failed, a server's users a
+// first pull brought) is kept, since removing it could lose a change.
+func (c *cli) discardNewStore() {
+	path := c.newStore
+	if path == "" {
+		return
+	}
+	s, err := c.reopenStore()
+	if err != nil {
+		return
+	}
+	empty := false
+	_ = s.View(func(tx *localstore.Tx) error {
+		empty = tx.CountUsers() == 0 && tx.OutboxLen() == 0
+		return nil
+	})
+	if !empty {
+		s.Close()
+		return
+	}
+	if c.creds != nil {
+		for _, name := range []string{credentials.EntrySession, credentials.EntryStoreKey} {
+			if err := c.creds.Delete(name); err != nil {
+				c.debugf("new store %s: keyring entry %s left: %v", path, name, err)
+			}
+		}
+	}
+	s.Close()
+	if err := os.Remove(path); err != nil {
+		c.debugf("new store %s left behind: %v", path, err)
+		return
+	}
+	c.debugf("removed the store %s this failed command created", path)
 }

@@ -68,7 +68,7 @@ func (u *userUpdate) run() error {
 		if len(u.set) == 0 {
 			// Nothing to change: print the user as it is, queue nothing.
 			updated = target
-		} else if updated, err = change(tx, caller, &localstore.Mutation{Op: localstore.OpUpdate,
+		} else if updated, err = tx.Change(caller, &localstore.Mutation{Op: localstore.OpUpdate,
 			Target: target.UUID, BaseVersion: target.Version, Args: args}); err != nil {
 			return err
 		}
@@ -155,7 +155,7 @@ func (x *userSetDisabled) run() error {
 				continue
 			}
 			seen[target.UUID] = true
-			u, err := change(tx, caller, &localstore.Mutation{Op: x.op, Target: target.UUID, BaseVersion: target.Version})
+			u, err := tx.Change(caller, &localstore.Mutation{Op: x.op, Target: target.UUID, BaseVersion: target.Version})
 			if err != nil {
 				// One failure rolls back the whole transaction: none changed.
 				return which(ref, err)

@@ -92,7 +92,7 @@ func (u *userCreate) run() error {
 		} else {
 			c.debugf("empty store: bootstrapping the first super user")
 		}
-		created, err := change(tx, caller, m)
+		created, err := tx.Change(caller, m)
 		if err != nil {
 			return err
 		}

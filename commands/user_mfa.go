@@ -86,7 +86,7 @@ func (e *mfaEnable) run() error {
 			m := &localstore.Mutation{Op: localstore.OpMFAActivate, Target: caller.UUID,
 				BaseVersion: caller.Version, Args: localstore.Args{Step: step,
 					Secrets: localstore.Secrets{MFASecret: secret}}}
-			activated, err = change(tx, caller, m)
+			activated, err = tx.Change(caller, m)
 			return err
 		})
 		return activated, err
@@ -213,7 +213,7 @@ func (d *mfaDisable) run() error {
 			} else if err := c.checkProof(tx, caller, caller, p); err != nil {
 				return err
 			}
-			_, err = change(tx, caller, &localstore.Mutation{Op: localstore.OpMFADisable,
+			_, err = tx.Change(caller, &localstore.Mutation{Op: localstore.OpMFADisable,
 				Target: target.UUID, BaseVersion: target.Version})
 			return err
 		})

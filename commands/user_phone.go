@@ -92,7 +92,7 @@ func (r *registerPhone) run() error {
 			if err := c.checkSMS(tx, caller, purpose, phone, code); err != nil {
 				return err
 			}
-			_, err = change(tx, caller, &localstore.Mutation{Op: localstore.OpPhoneVerified,
+			_, err = tx.Change(caller, &localstore.Mutation{Op: localstore.OpPhoneVerified,
 				Target: caller.UUID, BaseVersion: caller.Version, Args: localstore.Args{Phone: &phone}})
 			return err
 		})

@@ -98,7 +98,7 @@ func (r *resetPassword) run() error {
 			}
 			// Proven by the one-time code: no actor (Apply allows that for
 			// password.reset only). Apply ends the user's sessions.
-			_, err = change(tx, nil, &localstore.Mutation{Op: localstore.OpPasswordReset,
+			_, err = tx.Change(nil, &localstore.Mutation{Op: localstore.OpPasswordReset,
 				Target: u.UUID, BaseVersion: u.Version,
 				Args: localstore.Args{Secrets: localstore.Secrets{PasswordHash: hash}}})
 			return err

@@ -80,7 +80,7 @@ func (e *ssoEnable) run() error {
 		if err := c.checkCallerOTP(tx, caller, code); err != nil {
 			return err
 		}
-		linked, err = change(tx, caller, &localstore.Mutation{Op: localstore.OpSSOEnable,
+		linked, err = tx.Change(caller, &localstore.Mutation{Op: localstore.OpSSOEnable,
 			Target: caller.UUID, BaseVersion: caller.Version,
 			Args: localstore.Args{Provider: e.provider, SSOEmail: e.email}})
 		return err
@@ -140,7 +140,7 @@ func (d *ssoDisable) run() error {
 		if err := c.checkCallerOTP(tx, caller, code); err != nil {
 			return err
 		}
-		_, err = change(tx, caller, &localstore.Mutation{Op: localstore.OpSSODisable,
+		_, err = tx.Change(caller, &localstore.Mutation{Op: localstore.OpSSODisable,
 			Target: target.UUID, BaseVersion: target.Version, Args: localstore.Args{Provider: d.provider}})
 		return err
 	})

@@ -16,7 +16,7 @@ import (
 // indexes with the current function (rebuildNameIndexes) and records it.
 // It is kept apart from SchemaVersion because the layout does not change,
 // only the keys.
-const nameKeyVersion = "precis-1"
+const nameKeyVersion = account.NameKeyVersion
 
 var keyNameKeys = []byte("name_keys")
 
@@ -49,14 +49,14 @@ func rebuildNameIndexes(s *Store, tx *bolt.Tx) error {
 		if err != nil {
 			return err
 		}
-		if err := order.Put(orderKey(u), []byte(u.UUID)); err != nil {
+		if err := order.Put(orderKey(u), indexValue(u.UUID)); err != nil {
 			return err
 		}
 	}
 	byName, byEmail := tx.Bucket(bucketByUsername), tx.Bucket(bucketByEmail)
 	oc := order.Cursor()
 	for _, id := oc.First(); id != nil; _, id = oc.Next() {
-		u, err := t.User(string(id))
+		u, err := t.User(indexUUID(id))
 		if err != nil {
 			return err
 		}
@@ -67,7 +67,7 @@ func rebuildNameIndexes(s *Store, tx *bolt.Tx) error {
 			if ix.b.Get([]byte(ix.key)) != nil {
 				continue // a look-alike earlier in the order keeps the key
 			}
-			if err := ix.b.Put([]byte(ix.key), []byte(u.UUID)); err != nil {
+			if err := ix.b.Put([]byte(ix.key), indexValue(u.UUID)); err != nil {
 				return err
 			}
 		}

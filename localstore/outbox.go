@@ -7,14 +7,23 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/airt/airt/account"
 	"github.com/airt/airt/otp"
 )
 
-// storedMutation is a Mutation as written to the outbox: its secrets sealed
-// with the store key (additional data: the mutation id).
-type storedMutation struct {
-	Mutation
-	Sealed []byte `json:"sealed,omitempty"`
+// decodeOutboxEntry reads the outbox record at key k: the mutation and its
+// secrets, still sealed with the store key (additional data: the mutation
+// id).
+func (t *Tx) decodeOutboxEntry(k, v []byte) (Mutation, []byte, error) {
+	p, err := openRecord("outbox", k, v)
+	if err != nil {
+		return Mutation{}, nil, t.withPath(err)
+	}
+	m, sealed, err := decodeMutation(binary.BigEndian.Uint64(k), p)
+	if err != nil {
+		return Mutation{}, nil, t.withPath(&DamageError{Detail: fmt.Sprintf("outbox record %d: %v", binary.BigEndian.Uint64(k), err)})
+	}
+	return m, sealed, nil
 }
 
 func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
@@ -28,8 +37,28 @@ func NewMutationID() string {
 	return hex.EncodeToString(b)
 }
 
+// Change applies m as actor (Apply's rules) and queues it in the outbox, in
+// this transaction: the one way a local change is made, so a user change
+// and its outbox entry always commit together or not at all. It records
+// actor as m.Actor.
+func (t *Tx) Change(actor *account.User, m *Mutation) (*account.User, error) {
+	if actor != nil {
+		m.Actor = actor.UUID
+	}
+	u, err := t.Apply(actor, m)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.Enqueue(m); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
 // Enqueue appends m to the outbox in this transaction, giving it the next
 // sequence number, the store id, an id and a creation time when missing.
+// A new change goes through Change; Enqueue alone re-queues a change that
+// is already applied to the local view (sync's keep-local).
 func (t *Tx) Enqueue(m *Mutation) error {
 	ob := t.tx.Bucket(bucketOutbox)
 	seq, err := ob.NextSequence()
@@ -48,7 +77,7 @@ func (t *Tx) Enqueue(m *Mutation) error {
 }
 
 func (t *Tx) putMutation(m *Mutation) error {
-	sm := storedMutation{Mutation: *m}
+	var sealed []byte
 	if !m.Args.Secrets.IsZero() {
 		key, err := t.Key()
 		if err != nil {
@@ -58,15 +87,12 @@ func (t *Tx) putMutation(m *Mutation) error {
 		if err != nil {
 			return err
 		}
-		if sm.Sealed, err = otp.Seal(key, clear, []byte(m.ID)); err != nil {
+		if sealed, err = otp.Seal(key, clear, []byte(m.ID)); err != nil {
 			return fmt.Errorf("seal mutation %s: %w", m.ID, err)
 		}
 	}
-	data, err := json.Marshal(sm)
-	if err != nil {
-		return fmt.Errorf("encode mutation %s: %w", m.ID, err)
-	}
-	return t.tx.Bucket(bucketOutbox).Put(seqKey(m.Seq), data)
+	k := seqKey(m.Seq)
+	return t.tx.Bucket(bucketOutbox).Put(k, sealRecord(k, encodeMutation(m, sealed)))
 }
 
 // UpdateMutation rewrites a queued mutation (its State and Reason).
@@ -84,17 +110,16 @@ func (t *Tx) DeleteMutation(seq uint64) error {
 func (t *Tx) Outbox(after uint64, withSecrets bool, fn func(*Mutation) error) error {
 	c := t.tx.Bucket(bucketOutbox).Cursor()
 	for k, v := c.Seek(seqKey(after + 1)); k != nil; k, v = c.Next() {
-		var sm storedMutation
-		if err := json.Unmarshal(v, &sm); err != nil {
-			return fmt.Errorf("decode outbox entry %d: %w", binary.BigEndian.Uint64(k), err)
+		m, sealed, err := t.decodeOutboxEntry(k, v)
+		if err != nil {
+			return err
 		}
-		m := sm.Mutation
-		if withSecrets && sm.Sealed != nil {
+		if withSecrets && sealed != nil {
 			key, err := t.Key()
 			if err != nil {
 				return err
 			}
-			clear, err := otp.Open(key, sm.Sealed, []byte(m.ID))
+			clear, err := otp.Open(key, sealed, []byte(m.ID))
 			if err != nil {
 				return fmt.Errorf("outbox entry %d: %w", m.Seq, err)
 			}

@@ -92,7 +92,7 @@ func TestRankIndexMatchesWalk(t *testing.T) {
 			}
 			c := tx.tx.Bucket(bucketOrder).Cursor()
 			for k, v := c.Seek(prefix); k != nil && k[0] == prefix[0]; k, v = c.Next() {
-				u, _ := tx.User(string(v))
+				u, _ := tx.User(indexUUID(v))
 				all = append(all, *u)
 			}
 			for _, off := range []int{0, 1, 255, 256, 257, 511, 512, 513, len(all) - 3, len(all), len(all) + 5} {
@@ -125,8 +125,9 @@ func TestMigrationBuildsRankIndex(t *testing.T) {
 	for i := 0; i < 600; i++ {
 		mustCreate(t, s, admin, fmt.Sprintf("user%03d", i), false)
 	}
-	// Turn the store back into schema 1: no rank index.
+	// Turn the store back into schema 1: no rank index, JSON records.
 	s.db.Update(func(tx *bolt.Tx) error {
+		toSchema2Records(t, tx)
 		tx.DeleteBucket(bucketOrderChunks)
 		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte("1"))
 	})
@@ -198,10 +199,11 @@ func TestOrderAcrossCenturies(t *testing.T) {
 		order.ForEach(func(k, v []byte) error { keys, vals = append(keys, clone(k)), append(vals, clone(v)); return nil })
 		for i, k := range keys {
 			order.Delete(k)
-			u, _ := (&Tx{tx: tx}).User(string(vals[i]))
+			u, _ := (&Tx{tx: tx, s: s}).User(indexUUID(vals[i]))
 			old := append([]byte{k[0]}, binary.BigEndian.AppendUint64(nil, uint64(u.Created.UnixNano()))...)
 			order.Put(append(old, account.NormalizeKey(u.Username)...), vals[i])
 		}
+		toSchema2Records(t, tx) // and the JSON records of schema 2
 		return tx.Bucket(bucketMeta).Put(keySchemaVersion, []byte("2"))
 	})
 	s.Close()

@@ -5,8 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/airt/airt/account"
@@ -36,24 +34,26 @@ func (t *Tx) NewSession(uuid string) (string, error) {
 	}
 	token := "airt_" + base64.RawURLEncoding.EncodeToString(b)
 	now := t.Now()
-	data, err := json.Marshal(Session{UserUUID: uuid, Created: now, Expires: now.Add(SessionLifetime)})
+	k := tokenKey(token)
+	data, err := putJSONRecord(k, Session{UserUUID: uuid, Created: now, Expires: now.Add(SessionLifetime)})
 	if err != nil {
 		return "", err
 	}
-	return token, t.tx.Bucket(bucketSessions).Put(tokenKey(token), data)
+	return token, t.tx.Bucket(bucketSessions).Put(k, data)
 }
 
 // SessionUser returns the user a token belongs to. Unknown, expired and
 // revoked tokens give account.ErrBadToken; a disabled user gives
 // account.ErrAccountDisabled.
 func (t *Tx) SessionUser(token string) (*account.User, error) {
-	v := t.tx.Bucket(bucketSessions).Get(tokenKey(token))
+	k := tokenKey(token)
+	v := t.tx.Bucket(bucketSessions).Get(k)
 	if v == nil {
 		return nil, account.ErrBadToken
 	}
 	var s Session
-	if err := json.Unmarshal(v, &s); err != nil {
-		return nil, fmt.Errorf("decode session: %w", err)
+	if err := getJSONRecord("sessions", k, v, &s); err != nil {
+		return nil, t.withPath(err)
 	}
 	if !t.Now().Before(s.Expires) {
 		return nil, account.ErrBadToken
@@ -80,7 +80,7 @@ func (t *Tx) DeleteSessionsOf(uuid string) error {
 	var dead [][]byte
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		var s Session
-		if json.Unmarshal(v, &s) == nil && s.UserUUID == uuid {
+		if getJSONRecord("sessions", k, v, &s) == nil && s.UserUUID == uuid {
 			dead = append(dead, append([]byte(nil), k...))
 		}
 	}
@@ -102,7 +102,7 @@ func (t *Tx) SessionsOf(uuid string) (map[string]Session, error) {
 	out := map[string]Session{}
 	err := t.tx.Bucket(bucketSessions).ForEach(func(k, v []byte) error {
 		var s Session
-		if json.Unmarshal(v, &s) == nil && s.UserUUID == uuid {
+		if getJSONRecord("sessions", k, v, &s) == nil && s.UserUUID == uuid {
 			out[string(k)] = s
 		}
 		return nil
@@ -116,8 +116,8 @@ func (t *Tx) SessionsOf(uuid string) (map[string]Session, error) {
 func (t *Tx) ForEachSession(fn func(hash string, s Session) error) error {
 	return t.tx.Bucket(bucketSessions).ForEach(func(k, v []byte) error {
 		var s Session
-		if err := json.Unmarshal(v, &s); err != nil {
-			return fmt.Errorf("decode session: %w", err)
+		if err := getJSONRecord("sessions", k, v, &s); err != nil {
+			return t.withPath(err)
 		}
 		return fn(string(k), s)
 	})

@@ -1,6 +1,7 @@
 package localstore
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -75,14 +76,26 @@ func (t *Tx) PutOTPAttempts(uuid string, a otp.Attempts) error {
 	if err != nil {
 		return err
 	}
-	if u.MFA == nil {
+	updated, ok := WithOTPAttempts(u, a)
+	if !ok {
 		return nil
 	}
-	old := *u
+	return t.PutUser(u, updated)
+}
+
+// WithOTPAttempts returns a copy of u holding the TOTP failure state a, and
+// false for a user without MFA (nothing to keep). Every store keeps the
+// state this way, in the user's record, so the CLI and the server count
+// wrong codes by one rule.
+func WithOTPAttempts(u *account.User, a otp.Attempts) (*account.User, bool) {
+	if u.MFA == nil {
+		return nil, false
+	}
+	updated := *u
 	m := *u.MFA
 	m.Failures, m.LockedUntil = a.Failures, a.LockedUntil
-	u.MFA = &m
-	return t.PutUser(&old, u)
+	updated.MFA = &m
+	return &updated, true
 }
 
 // OTPAttempts returns the TOTP failure state of u.
@@ -100,9 +113,10 @@ func smsSendsKey(uuid string) []byte { return []byte(uuid + "/sends") }
 // SMSSends returns the times SMS codes were sent for user uuid.
 func (t *Tx) SMSSends(uuid string) ([]time.Time, error) {
 	var sent []time.Time
-	if v := t.tx.Bucket(bucketSMS).Get(smsSendsKey(uuid)); v != nil {
-		if err := json.Unmarshal(v, &sent); err != nil {
-			return nil, fmt.Errorf("decode sms send times: %w", err)
+	k := smsSendsKey(uuid)
+	if v := t.tx.Bucket(bucketSMS).Get(k); v != nil {
+		if err := getJSONRecord("sms", k, v, &sent); err != nil {
+			return nil, t.withPath(err)
 		}
 	}
 	return sent, nil
@@ -110,9 +124,50 @@ func (t *Tx) SMSSends(uuid string) ([]time.Time, error) {
 
 // PutSMSSends stores the times SMS codes were sent for user uuid.
 func (t *Tx) PutSMSSends(uuid string, sent []time.Time) error {
-	data, err := json.Marshal(sent)
+	k := smsSendsKey(uuid)
+	data, err := putJSONRecord(k, sent)
 	if err != nil {
 		return err
 	}
-	return t.tx.Bucket(bucketSMS).Put(smsSendsKey(uuid), data)
+	return t.tx.Bucket(bucketSMS).Put(k, data)
+}
+
+// ForEachSMS calls code for every pending SMS code and sends for every
+// user's send times (a server store moving to another kind of store keeps
+// them), each decoded as SMSChallenge and SMSSends decode it.
+func (t *Tx) ForEachSMS(code func(uuid, purpose string, ch otp.SMSChallenge) error, sends func(uuid string, sent []time.Time) error) error {
+	var keys [][]byte
+	if err := t.tx.Bucket(bucketSMS).ForEach(func(k, _ []byte) error {
+		keys = append(keys, clone(k))
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		i := bytes.LastIndexByte(k, '/')
+		if i < 0 {
+			return fmt.Errorf("sms record %q: no user", k)
+		}
+		uuid, what := string(k[:i]), string(k[i+1:])
+		if what == "sends" {
+			sent, err := t.SMSSends(uuid)
+			if err != nil {
+				return err
+			}
+			if err := sends(uuid, sent); err != nil {
+				return err
+			}
+			continue
+		}
+		ch, ok, err := t.SMSChallenge(uuid, what)
+		if err != nil {
+			return err
+		}
+		if ok {
+			if err := code(uuid, what, ch); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

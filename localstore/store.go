@@ -13,7 +13,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -25,6 +24,9 @@ import (
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/otp"
 )
+
+// growStep is how much the file grows at a time (see Open).
+const growStep = 1 << 20
 
 // DefaultLockTimeout is how long Open waits for another airt process to
 // release the file (AIRT_LOCK_TIMEOUT overrides it).
@@ -47,6 +49,10 @@ type Options struct {
 	Key func(storeID string, create bool) ([]byte, error)
 	// NoSync skips fsync per commit (bulk import only; Close syncs).
 	NoSync bool
+	// ReadOnly opens an existing store without writing to it (no bucket
+	// creation, no migration): `airt store check`. Only Store.Check and
+	// View may be used.
+	ReadOnly bool
 }
 
 // Store is an open store file.
@@ -73,26 +79,50 @@ func Open(path string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create store folder: %w", err)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:      opts.LockTimeout,
-		FreelistType: bolt.FreelistMapType,
-		NoSync:       opts.NoSync,
+	if opts.ReadOnly {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+	}
+	if err := checkFileBeforeOpen(path, opts.LockTimeout); err != nil {
+		return nil, err
+	}
+	var db *bolt.DB
+	err := guard(path, func() (err error) {
+		db, err = bolt.Open(path, 0o600, &bolt.Options{
+			Timeout:      opts.LockTimeout,
+			FreelistType: bolt.FreelistMapType,
+			NoSync:       opts.NoSync,
+			ReadOnly:     opts.ReadOnly,
+		})
+		return err
 	})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, &account.Error{Kind: account.KindFailed,
 			Text: fmt.Sprintf("%s: %s (waited %s)", ErrLocked, path, opts.LockTimeout),
 			Hint: "wait for the other airt command (sync, server, import) to finish, or raise AIRT_LOCK_TIMEOUT"}
 	}
-	if err != nil {
-		// os.OpenFile's *PathError names the file again: keep only its cause.
-		var pe *fs.PathError
-		if errors.As(err, &pe) && pe.Path == path {
-			err = pe.Err
-		}
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+	if errors.Is(err, ErrDamaged) {
+		return nil, err
 	}
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	// bbolt grows a file past 16 MiB by 16 MiB at a time, so a store of
+	// 10,000 users (~10 MB of pages) would take up to 26 MB on disk; 1 MiB
+	// steps keep the file within 1 MiB of what it holds, for one extra
+	// truncate and fsync per MiB written.
+	db.AllocSize = growStep
 	s := &Store{db: db, path: path, now: opts.Now, key: opts.Key}
-	if err := s.init(); err != nil {
+	if err := s.checkSize(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	initFn := s.init
+	if opts.ReadOnly {
+		initFn = s.readID
+	}
+	if err := guard(path, initFn); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -161,6 +191,8 @@ func (s *Store) init() error {
 //	1 -> 2: build the rank index (bucketOrderChunks) from bucketOrder.
 //	2 -> 3: rewrite bucketOrder with the new created encoding, then the
 //	        rank index over it.
+//	3 -> 4: every JSON value becomes a checksummed record, index values
+//	        the 16 bytes of a uuid (migrate4.go).
 //
 // A new store starts at version 0 and runs every step on empty buckets.
 func migrate(tx *bolt.Tx) error {
@@ -187,7 +219,22 @@ func migrate(tx *bolt.Tx) error {
 			return fmt.Errorf("migrate store to schema 3: %w", err)
 		}
 	}
+	if v < 4 {
+		if err := migrateRecords(tx); err != nil {
+			return fmt.Errorf("migrate store to schema 4: %w", err)
+		}
+	}
 	return meta.Put(keySchemaVersion, []byte(strconv.Itoa(SchemaVersion)))
+}
+
+// readID reads the store id without writing anything.
+func (s *Store) readID() error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		if meta := tx.Bucket(bucketMeta); meta != nil {
+			s.id = string(meta.Get(keyStoreID))
+		}
+		return nil
+	})
 }
 
 // Close closes the store, releasing the file lock.
@@ -207,13 +254,20 @@ func (s *Store) Sync() error { return s.db.Sync() }
 
 // View runs fn in a read-only transaction.
 func (s *Store) View(fn func(*Tx) error) error {
-	return s.db.View(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx, s: s}) })
+	return guard(s.path, func() error {
+		return s.db.View(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx, s: s}) })
+	})
 }
 
 // Update runs fn in a read-write transaction; an error from fn rolls back
 // everything fn did, outbox entries included.
 func (s *Store) Update(fn func(*Tx) error) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx, s: s}) })
+	return guard(s.path, func() error {
+		return s.db.Update(func(tx *bolt.Tx) error {
+			fillAppendBuckets(tx)
+			return fn(&Tx{tx: tx, s: s})
+		})
+	})
 }
 
 // Tx is a transaction on the store.
@@ -291,12 +345,16 @@ func (t *Tx) PutMeta(key string, value []byte) error {
 // their own layout file and go through here.
 func (t *Tx) Bucket(name []byte) (*bolt.Bucket, error) {
 	if b := t.tx.Bucket(name); b != nil {
-		return b, nil
+		return b, nil // fillAppendBuckets set its fill
 	}
 	if !t.tx.Writable() {
 		return nil, nil
 	}
-	return t.tx.CreateBucket(name)
+	b, err := t.tx.CreateBucket(name)
+	if err == nil && appendBucket[string(name)] {
+		b.FillPercent = appendFill
+	}
+	return b, err
 }
 
 func clone(b []byte) []byte {
@@ -304,4 +362,14 @@ func clone(b []byte) []byte {
 		return nil
 	}
 	return append([]byte(nil), b...)
+}
+
+// fillAppendBuckets sets the page fill of the buckets written in key order
+// (schema.go) for this write transaction.
+func fillAppendBuckets(tx *bolt.Tx) {
+	for name := range appendBucket {
+		if b := tx.Bucket([]byte(name)); b != nil {
+			b.FillPercent = appendFill
+		}
+	}
 }

@@ -2,7 +2,6 @@ package localstore
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -51,21 +50,22 @@ func checkInvariants(t *testing.T, s *Store) {
 		users := map[string]account.User{}
 		supers := 0
 		tx.Bucket(bucketUsers).ForEach(func(k, v []byte) error {
-			var u account.User
-			if err := json.Unmarshal(v, &u); err != nil {
+			u, err := UnmarshalUser("users", k, v)
+			if err != nil {
 				t.Errorf("user %s: %v", k, err)
+				return nil
 			}
-			users[string(k)] = u
+			users[string(k)] = *u
 			return nil
 		})
 		for id, u := range users {
-			if got := tx.Bucket(bucketByUsername).Get([]byte(account.NormalizeKey(u.Username))); string(got) != id {
+			if got := tx.Bucket(bucketByUsername).Get([]byte(account.NormalizeKey(u.Username))); indexUUID(got) != id {
 				t.Errorf("username index of %s = %q", u.Username, got)
 			}
-			if got := tx.Bucket(bucketByEmail).Get([]byte(account.NormalizeKey(u.Email))); string(got) != id {
+			if got := tx.Bucket(bucketByEmail).Get([]byte(account.NormalizeKey(u.Email))); indexUUID(got) != id {
 				t.Errorf("email index of %s = %q", u.Email, got)
 			}
-			if got := tx.Bucket(bucketOrder).Get(orderKey(&u)); string(got) != id {
+			if got := tx.Bucket(bucketOrder).Get(orderKey(&u)); indexUUID(got) != id {
 				t.Errorf("order index of %s = %q", u.Username, got)
 			}
 			inSuper := tx.Bucket(bucketSuperUsers).Get([]byte(id)) != nil
@@ -89,6 +89,14 @@ func checkInvariants(t *testing.T, s *Store) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Store.Check (what `airt store check` runs) must agree.
+	r, err := s.Check()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range r.Problems {
+		t.Errorf("Check: %s", p)
 	}
 }
 
@@ -275,7 +283,8 @@ func TestOpenErrorNamesPathOnce(t *testing.T) {
 		name, path, want string
 	}{
 		{"a directory", notAFile, "open store " + notAFile + ": is a directory"},
-		{"not a store", garbage, "open store " + garbage + ": invalid database"},
+		// A file that is no store is damage (a hint to restore a backup).
+		{"not a store", garbage, "the store " + garbage + " is damaged: invalid database"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Open(tc.path, Options{LockTimeout: time.Second, Now: func() time.Time { return testNow },

@@ -3,6 +3,7 @@ package localstore
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,15 +17,16 @@ import (
 
 // User returns the user with this uuid, or account.ErrUnknownUUID.
 func (t *Tx) User(uuid string) (*account.User, error) {
-	v := t.tx.Bucket(bucketUsers).Get([]byte(strings.ToLower(uuid)))
+	k := []byte(strings.ToLower(uuid))
+	v := t.tx.Bucket(bucketUsers).Get(k)
 	if v == nil {
 		return nil, account.ErrUnknownUUID
 	}
-	var u account.User
-	if err := json.Unmarshal(v, &u); err != nil {
-		return nil, fmt.Errorf("decode user %s: %w", uuid, err)
+	u, err := UnmarshalUser("users", k, v)
+	if err != nil {
+		return nil, t.withPath(err)
 	}
-	return &u, nil
+	return u, nil
 }
 
 // UserByUsername returns the user with this username (case-insensitive), or
@@ -34,7 +36,7 @@ func (t *Tx) UserByUsername(name string) (*account.User, error) {
 	if id == nil {
 		return nil, account.ErrUnknownUsername
 	}
-	return t.User(string(id))
+	return t.User(indexUUID(id))
 }
 
 // UserByEmail returns the user with this email (case-insensitive).
@@ -43,7 +45,7 @@ func (t *Tx) UserByEmail(email string) (*account.User, error) {
 	if id == nil {
 		return nil, account.Errorf(account.KindNotFound, "no user has the email %q", email)
 	}
-	return t.User(string(id))
+	return t.User(indexUUID(id))
 }
 
 // Resolve finds a user named by uuid or by username, matched exactly
@@ -87,7 +89,7 @@ func (t *Tx) ListUsers(disabled bool, offset, limit int) ([]account.User, error)
 	var out []account.User
 	c, k, v := seekRank(t.tx, prefix, offset)
 	for ; k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, v = c.Next() {
-		u, err := t.User(string(v))
+		u, err := t.User(indexUUID(v))
 		if err != nil {
 			return nil, err
 		}
@@ -100,7 +102,7 @@ func (t *Tx) ListUsers(disabled bool, offset, limit int) ([]account.User, error)
 func (t *Tx) ForEachUser(fn func(*account.User) error) error {
 	c := t.tx.Bucket(bucketOrder).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
-		u, err := t.User(string(v))
+		u, err := t.User(indexUUID(v))
 		if err != nil {
 			return err
 		}
@@ -155,9 +157,10 @@ func (t *Tx) PutUser(old, u *account.User) error {
 	byName := t.tx.Bucket(bucketByUsername)
 	byEmail := t.tx.Bucket(bucketByEmail)
 	nameKey, emailKey := account.NormalizeKey(u.Username), account.NormalizeKey(u.Email)
+	ref := indexValue(u.UUID)
 	takenBy := func(b *bolt.Bucket, key string) bool {
 		id := b.Get([]byte(key))
-		return id != nil && string(id) != u.UUID
+		return id != nil && !bytes.Equal(id, ref)
 	}
 	if takenBy(byName, nameKey) {
 		if old == nil {
@@ -172,27 +175,26 @@ func (t *Tx) PutUser(old, u *account.User) error {
 		return account.ErrEmailTaken
 	}
 	if old != nil {
+		if err := t.materializeServerCopy(u.UUID); err != nil {
+			return err
+		}
 		if err := t.dropIndexes(old); err != nil {
 			return err
 		}
 	}
-	data, err := json.Marshal(u)
-	if err != nil {
-		return fmt.Errorf("encode user %s: %w", u.UUID, err)
-	}
 	id := []byte(u.UUID)
-	if err := t.tx.Bucket(bucketUsers).Put(id, data); err != nil {
+	if err := t.tx.Bucket(bucketUsers).Put(id, MarshalUser(u)); err != nil {
 		return err
 	}
-	if err := byName.Put([]byte(nameKey), id); err != nil {
+	if err := byName.Put([]byte(nameKey), ref); err != nil {
 		return err
 	}
-	if err := byEmail.Put([]byte(emailKey), id); err != nil {
+	if err := byEmail.Put([]byte(emailKey), ref); err != nil {
 		return err
 	}
 	order, ok := t.tx.Bucket(bucketOrder), orderKey(u)
 	counted := order.Get(ok) != nil
-	if err := order.Put(ok, id); err != nil {
+	if err := order.Put(ok, ref); err != nil {
 		return err
 	}
 	if !counted {
@@ -209,6 +211,9 @@ func (t *Tx) PutUser(old, u *account.User) error {
 // DeleteUser removes u and its index entries (sync uses it when a server
 // copy replaces a local one).
 func (t *Tx) DeleteUser(u *account.User) error {
+	if err := t.materializeServerCopy(u.UUID); err != nil {
+		return err
+	}
 	if err := t.dropIndexes(u); err != nil {
 		return err
 	}
@@ -216,10 +221,10 @@ func (t *Tx) DeleteUser(u *account.User) error {
 }
 
 func (t *Tx) dropIndexes(u *account.User) error {
-	id := []byte(u.UUID)
+	id, ref := []byte(u.UUID), indexValue(u.UUID)
 	del := func(bucket, key []byte) error {
 		b := t.tx.Bucket(bucket)
-		if v := b.Get(key); v != nil && !bytes.Equal(v, id) {
+		if v := b.Get(key); v != nil && !bytes.Equal(v, ref) {
 			return nil // the key belongs to someone else now
 		}
 		return b.Delete(key)
@@ -240,4 +245,23 @@ func (t *Tx) dropIndexes(u *account.User) error {
 		}
 	}
 	return t.tx.Bucket(bucketSuperUsers).Delete(id)
+}
+
+// indexValue is how the username, email and order indexes name a user: the
+// 16 bytes of its uuid (a uuid that is not in canonical form, which airt
+// never writes, as its text).
+func indexValue(uuid string) []byte {
+	if b, ok := hexID(uuidDigits(uuid)); ok {
+		return b
+	}
+	return []byte(uuid)
+}
+
+// indexUUID reads an index value back as a uuid.
+func indexUUID(v []byte) string {
+	if len(v) != 16 {
+		return string(v)
+	}
+	h := hex.EncodeToString(v)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }

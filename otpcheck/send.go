@@ -72,6 +72,35 @@ func (o *Outgoing) Commit(tx Records) error {
 	return tx.PutSMSChallenge(o.UUID, o.Purpose, o.challenge)
 }
 
+// Reserve counts the send in tx before the code goes out: called in the
+// transaction that ran Prepare, it makes the send limit exact when several
+// requests (or server processes) send at once, since the next Prepare sees
+// this send. After Send, CommitCode stores the code; if Send fails, Release
+// takes the send back.
+func (o *Outgoing) Reserve(tx Records) error {
+	return tx.PutSMSSends(o.UUID, append(o.sent, o.at))
+}
+
+// CommitCode stores the sent code (replacing any older one for that
+// purpose) after Reserve.
+func (o *Outgoing) CommitCode(tx Records) error {
+	return tx.PutSMSChallenge(o.UUID, o.Purpose, o.challenge)
+}
+
+// Release takes back the send Reserve counted, when sending failed.
+func (o *Outgoing) Release(tx Records) error {
+	sent, err := tx.SMSSends(o.UUID)
+	if err != nil {
+		return err
+	}
+	for i, t := range sent {
+		if t.Equal(o.at) {
+			return tx.PutSMSSends(o.UUID, append(sent[:i:i], sent[i+1:]...))
+		}
+	}
+	return nil
+}
+
 // RunSMSCommand runs cmdline with `sh -c`, the number in AIRT_SMS_TO and
 // msg on stdin. A failure names the exit status and the end of stderr.
 func RunSMSCommand(cmdline, to, msg string) error {

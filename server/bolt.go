@@ -157,35 +157,85 @@ func outcomeKey(store string, seq uint64) []byte {
 	return binary.BigEndian.AppendUint64([]byte(store+"/"), seq)
 }
 
-// getJSON decodes the value under key in one of the server's buckets into
-// v; false when there is none (or no bucket yet, in a read transaction).
-func (t *boltTx) getJSON(bucket, key []byte, v any) (bool, error) {
+// The server's values are checksummed records (localstore.SealRecord,
+// verified on every read): a change and an applied outcome have the compact
+// payloads of records.go, the rest JSON.
+
+// getRecord returns the payload of the record under key in one of the
+// server's buckets; false when there is none (or no bucket yet, in a read
+// transaction).
+func (t *boltTx) getRecord(bucket, key []byte) ([]byte, bool, error) {
 	b, err := t.Bucket(bucket)
 	if err != nil || b == nil {
-		return false, err
+		return nil, false, err
 	}
-	data := b.Get(key)
-	if data == nil {
-		return false, nil
+	v := b.Get(key)
+	if v == nil {
+		return nil, false, nil
 	}
-	if err := json.Unmarshal(data, v); err != nil {
-		return false, fmt.Errorf("decode %s/%x: %w", bucket, key, err)
-	}
-	return true, nil
+	p, err := t.OpenRecord(string(bucket), key, v)
+	return p, err == nil, err
 }
 
-// putJSON stores v as JSON under key in one of the server's buckets.
-func (t *boltTx) putJSON(bucket, key []byte, v any) error {
+// putRecord stores payload as a record under key in one of the server's
+// buckets.
+func (t *boltTx) putRecord(bucket, key, payload []byte) error {
 	t.dirty = true
 	b, err := t.Bucket(bucket)
 	if err != nil {
 		return err
 	}
+	return b.Put(key, localstore.SealRecord(key, payload))
+}
+
+// getJSON decodes the JSON record under key in one of the server's buckets
+// into v; false when there is none.
+func (t *boltTx) getJSON(bucket, key []byte, v any) (bool, error) {
+	p, ok, err := t.getRecord(bucket, key)
+	if !ok || err != nil {
+		return false, err
+	}
+	if err := json.Unmarshal(p, v); err != nil {
+		return false, t.Damage("%s record %x: %v", bucket, key, err)
+	}
+	return true, nil
+}
+
+// putJSON stores v as a JSON record under key in one of the server's
+// buckets.
+func (t *boltTx) putJSON(bucket, key []byte, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("encode %s/%s: %w", bucket, key, err)
 	}
-	return b.Put(key, data)
+	return t.putRecord(bucket, key, data)
+}
+
+// changeFrom decodes the change stored under revision key k.
+func (t *boltTx) changeFrom(k, v []byte) (change, error) {
+	p, err := t.OpenRecord(string(bucketChanges), k, v)
+	if err != nil {
+		return change{}, err
+	}
+	ch, err := decodeChange(p)
+	if err != nil {
+		return change{}, t.Damage("%s record %d: %v", bucketChanges, binary.BigEndian.Uint64(k), err)
+	}
+	ch.Rev = binary.BigEndian.Uint64(k)
+	return ch, nil
+}
+
+// outcomeFrom decodes the outcome stored under key k.
+func (t *boltTx) outcomeFrom(k, v []byte) (usersync.Result, error) {
+	p, err := t.OpenRecord(string(bucketOutcomes), k, v)
+	if err != nil {
+		return usersync.Result{}, err
+	}
+	r, err := decodeOutcome(p)
+	if err != nil {
+		return r, t.Damage("%s record %x: %v", bucketOutcomes, k, err)
+	}
+	return r, nil
 }
 
 func (t *boltTx) NextRevision() (uint64, error) {
@@ -198,7 +248,7 @@ func (t *boltTx) NextRevision() (uint64, error) {
 }
 
 func (t *boltTx) PutChange(rev uint64, ch change) error {
-	if err := t.putJSON(bucketChanges, revKey(rev), ch); err != nil {
+	if err := t.putRecord(bucketChanges, revKey(rev), encodeChange(ch)); err != nil {
 		return err
 	}
 	hist, err := t.Bucket(bucketHistory)
@@ -217,10 +267,17 @@ func (t *boltTx) Head() (uint64, error) {
 }
 
 func (t *boltTx) ChangeAt(rev uint64) (change, bool, error) {
-	var ch change
-	ok, err := t.getJSON(bucketChanges, revKey(rev), &ch)
-	ch.Rev = rev
-	return ch, ok, err
+	b, err := t.Bucket(bucketChanges)
+	if err != nil || b == nil {
+		return change{Rev: rev}, false, err
+	}
+	k := revKey(rev)
+	v := b.Get(k)
+	if v == nil {
+		return change{Rev: rev}, false, nil
+	}
+	ch, err := t.changeFrom(k, v)
+	return ch, err == nil, err
 }
 
 func (t *boltTx) ChangesAfter(after uint64, limit int) ([]change, error) {
@@ -231,9 +288,9 @@ func (t *boltTx) ChangesAfter(after uint64, limit int) ([]change, error) {
 	var out []change
 	c := b.Cursor()
 	for k, v := c.Seek(revKey(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
-		ch := change{Rev: binary.BigEndian.Uint64(k)}
-		if err := json.Unmarshal(v, &ch); err != nil {
-			return nil, fmt.Errorf("decode change %d: %w", ch.Rev, err)
+		ch, err := t.changeFrom(k, v)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, ch)
 	}
@@ -271,13 +328,25 @@ func (t *boltTx) PutDevice(store string, d device) error {
 }
 
 func (t *boltTx) Outcome(store string, seq uint64) (usersync.Result, bool, error) {
-	var r usersync.Result
-	ok, err := t.getJSON(bucketOutcomes, outcomeKey(store, seq), &r)
-	return r, ok, err
+	b, err := t.Bucket(bucketOutcomes)
+	if err != nil || b == nil {
+		return usersync.Result{}, false, err
+	}
+	k := outcomeKey(store, seq)
+	v := b.Get(k)
+	if v == nil {
+		return usersync.Result{}, false, nil
+	}
+	r, err := t.outcomeFrom(k, v)
+	return r, err == nil, err
 }
 
 func (t *boltTx) PutOutcome(store string, res usersync.Result) error {
-	return t.putJSON(bucketOutcomes, outcomeKey(store, res.Seq), res)
+	p, err := encodeOutcome(res)
+	if err != nil {
+		return err
+	}
+	return t.putRecord(bucketOutcomes, outcomeKey(store, res.Seq), p)
 }
 
 func (t *boltTx) PutDisabledToken(hash string, s localstore.Session) error {

@@ -3,7 +3,9 @@ package server
 // The buckets and meta keys the server adds to the localstore format
 // (localstore/schema.go documents the rest; the sync package documents the
 // client's). Integers in keys are 8-byte big-endian so bbolt's order is
-// numeric order; values are JSON.
+// numeric order. Values are checksummed records (localstore.SealRecord):
+// a change and an applied outcome have the compact payloads of records.go,
+// the others JSON.
 
 // Server side.
 var (

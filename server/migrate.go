@@ -6,20 +6,20 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/airt/airt/account"
 	"github.com/airt/airt/localstore"
 	"github.com/airt/airt/otp"
-	usersync "github.com/airt/airt/sync"
 )
 
 // Migrate copies the bbolt server store from into the database of to, which
 // must hold no airt data: users, the change history (same revisions and
 // change ids), the history epoch, pushing stores and their outcomes, tokens
-// and disabled tokens. Client stores then keep syncing against the database
-// without logging in again. It first prepares from as OpenBolt does (its
+// and disabled tokens, pending SMS codes and their send times. Client stores
+// then keep syncing against the database without logging in again. It first prepares from as OpenBolt does (its
 // offline changes become history). It returns from's sealing key, which
 // to now checks against and every server process on the database needs.
 // One transaction on each side: a failure leaves the database empty.
@@ -71,6 +71,7 @@ type MigrateReport struct {
 }
 
 func copyToPostgres(ctx context.Context, tx *localstore.Tx, pg pgx.Tx, key []byte, epoch, storeID string, rep *MigrateReport) error {
+	bt := &boltTx{Tx: tx}
 	var users [][]any
 	if err := tx.ForEachUser(func(u *account.User) error {
 		data, err := json.Marshal(u)
@@ -91,9 +92,9 @@ func copyToPostgres(ctx context.Context, tx *localstore.Tx, pg pgx.Tx, key []byt
 	if b, _ := tx.Bucket(bucketChanges); b != nil {
 		head = b.Sequence()
 		if err := b.ForEach(func(k, v []byte) error {
-			var ch change
-			if err := json.Unmarshal(v, &ch); err != nil {
-				return fmt.Errorf("decode change %x: %w", k, err)
+			ch, err := bt.changeFrom(k, v)
+			if err != nil {
+				return err
 			}
 			if ch.Fields == nil {
 				ch.Fields = []string{}
@@ -115,8 +116,8 @@ func copyToPostgres(ctx context.Context, tx *localstore.Tx, pg pgx.Tx, key []byt
 	if b, _ := tx.Bucket(bucketDevices); b != nil {
 		if err := b.ForEach(func(k, v []byte) error {
 			var d device
-			if err := json.Unmarshal(v, &d); err != nil {
-				return fmt.Errorf("decode device %s: %w", k, err)
+			if _, err := bt.getJSON(bucketDevices, k, &d); err != nil {
+				return err
 			}
 			rows = append(rows, []any{string(k), d.LastSeq, d.Owner})
 			return nil
@@ -130,11 +131,15 @@ func copyToPostgres(ctx context.Context, tx *localstore.Tx, pg pgx.Tx, key []byt
 	rows = nil
 	if b, _ := tx.Bucket(bucketOutcomes); b != nil {
 		if err := b.ForEach(func(k, v []byte) error {
-			var r usersync.Result
-			if len(k) < 9 || json.Unmarshal(v, &r) != nil {
-				return fmt.Errorf("decode outcome %x", k)
+			r, err := bt.outcomeFrom(k, v)
+			if len(k) < 9 || err != nil {
+				return fmt.Errorf("decode outcome %x: %v", k, err)
 			}
-			rows = append(rows, []any{string(k[:len(k)-9]), binary.BigEndian.Uint64(k[len(k)-8:]), v})
+			data, err := json.Marshal(r)
+			if err != nil {
+				return err
+			}
+			rows = append(rows, []any{string(k[:len(k)-9]), binary.BigEndian.Uint64(k[len(k)-8:]), data})
 			return nil
 		}); err != nil {
 			return err
@@ -157,8 +162,8 @@ func copyToPostgres(ctx context.Context, tx *localstore.Tx, pg pgx.Tx, key []byt
 	if b, _ := tx.Bucket(bucketDisabledTokens); b != nil {
 		if err := b.ForEach(func(k, v []byte) error {
 			var s localstore.Session
-			if err := json.Unmarshal(v, &s); err != nil {
-				return fmt.Errorf("decode disabled token: %w", err)
+			if _, err := bt.getJSON(bucketDisabledTokens, k, &s); err != nil {
+				return err
 			}
 			rows = append(rows, []any{string(k), s.UserUUID, s.Created, s.Expires})
 			return nil
@@ -169,12 +174,41 @@ func copyToPostgres(ctx context.Context, tx *localstore.Tx, pg pgx.Tx, key []byt
 	if _, err := pg.CopyFrom(ctx, pgx.Identifier{"airt_disabled_tokens"}, []string{"token_hash", "user_uuid", "created", "expires"}, pgx.CopyFromRows(rows)); err != nil {
 		return fmt.Errorf("copy the disabled tokens: %w", err)
 	}
+	// Pending SMS codes and send times: a user halfway through an SMS flow
+	// finishes it on the new store, and the send limit still counts.
+	var codes, sends [][]any
+	if err := tx.ForEachSMS(func(uuid, purpose string, ch otp.SMSChallenge) error {
+		clear, err := json.Marshal(ch)
+		if err != nil {
+			return err
+		}
+		sealed, err := otp.Seal(key, clear, smsAD(uuid, purpose))
+		if err != nil {
+			return fmt.Errorf("seal sms code: %w", err)
+		}
+		codes = append(codes, []any{uuid, purpose, sealed})
+		return nil
+	}, func(uuid string, sent []time.Time) error {
+		for _, at := range sent {
+			sends = append(sends, []any{uuid, at})
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("read the pending sms codes: %w", err)
+	}
+	if _, err := pg.CopyFrom(ctx, pgx.Identifier{"airt_sms_codes"}, []string{"user_uuid", "purpose", "sealed"}, pgx.CopyFromRows(codes)); err != nil {
+		return fmt.Errorf("copy the pending sms codes: %w", err)
+	}
+	if _, err := pg.CopyFrom(ctx, pgx.Identifier{"airt_sms_sends"}, []string{"user_uuid", "at"}, pgx.CopyFromRows(sends)); err != nil {
+		return fmt.Errorf("copy the sms send times: %w", err)
+	}
 	check, err := otp.Seal(key, keyCheckText, []byte(storeID))
 	if err != nil {
 		return err
 	}
-	_, err = pg.Exec(ctx, `INSERT INTO airt_meta VALUES ($1, $2), ($3, $4), ($5, $6)`,
-		pgMetaEpoch, epoch, pgMetaStoreID, storeID, pgMetaKeyCheck, base64.StdEncoding.EncodeToString(check))
+	_, err = pg.Exec(ctx, `INSERT INTO airt_meta VALUES ($1, $2), ($3, $4), ($5, $6), ($7, $8)`,
+		pgMetaEpoch, epoch, pgMetaStoreID, storeID, pgMetaKeyCheck, base64.StdEncoding.EncodeToString(check),
+		pgMetaNameKeys, account.NameKeyVersion)
 	return err
 }
 

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -214,15 +215,23 @@ func (s *Server) handleSMS(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, account.Errorf(account.KindInvalid, "purpose %s: use register_phone_number, disable_mfa or reset_password", account.Quote(req.Purpose)))
 		return
 	}
+	// The send is counted before the code goes out, in the transaction
+	// that checks the limit (which holds the store's write lock, across
+	// processes too): requests sending at once get exactly the limit. A
+	// failed send is taken back.
 	var out *otpcheck.Outgoing
-	err := s.store.Read(r.Context(), func(tx Tx) error {
+	err := s.store.Write(r.Context(), func(tx Tx) error {
 		var err error
-		out, err = otpcheck.Prepare(tx, u.UUID, phone, req.Purpose, now)
-		return err
+		if out, err = otpcheck.Prepare(tx, u.UUID, phone, req.Purpose, now); err != nil {
+			return err
+		}
+		return out.Reserve(tx)
 	})
 	if err == nil {
 		if err = out.Send(s.smsCommand); err == nil {
-			err = s.store.Write(r.Context(), func(tx Tx) error { return out.Commit(tx) })
+			err = s.store.Write(r.Context(), func(tx Tx) error { return out.CommitCode(tx) })
+		} else if rerr := s.store.Write(r.Context(), func(tx Tx) error { return out.Release(tx) }); rerr != nil {
+			err = fmt.Errorf("%w (taking the send back failed too: %v)", err, rerr)
 		}
 	}
 	if err != nil {

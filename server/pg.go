@@ -3,8 +3,10 @@ package server
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -81,6 +83,11 @@ CREATE INDEX airt_sessions_user ON airt_sessions (user_uuid);
 CREATE TABLE airt_disabled_tokens (token_hash text PRIMARY KEY, user_uuid text NOT NULL, created timestamptz NOT NULL, expires timestamptz NOT NULL);
 CREATE TABLE airt_login_failures (key text NOT NULL, at timestamptz NOT NULL);
 CREATE INDEX airt_login_failures_key ON airt_login_failures (key, at);`,
+	// 2: pending SMS codes (sealed otp.SMSChallenge, see pgTx.PutSMSChallenge)
+	// and the times codes were sent (the send limit).
+	`CREATE TABLE airt_sms_codes (user_uuid text NOT NULL, purpose text NOT NULL, sealed bytea NOT NULL, PRIMARY KEY (user_uuid, purpose));
+CREATE TABLE airt_sms_sends (user_uuid text NOT NULL, at timestamptz NOT NULL);
+CREATE INDEX airt_sms_sends_user ON airt_sms_sends (user_uuid, at);`,
 }
 
 // Meta keys of airt_meta.
@@ -88,6 +95,9 @@ const (
 	pgMetaEpoch    = "epoch"
 	pgMetaKeyCheck = "key_check"
 	pgMetaStoreID  = "store_id"
+	// pgMetaNameKeys: the account.NameKeyVersion the username_key and
+	// email_key columns were made with (see rekeyNames).
+	pgMetaNameKeys = "name_keys"
 )
 
 // OpenPostgres connects to the database at url (postgres://…), creates or
@@ -143,9 +153,115 @@ func (s *PostgresStore) migrateSchema(ctx context.Context) error {
 				return fmt.Errorf("schema migration %d: %w", i+1, err)
 			}
 		}
-		_, err = tx.Exec(ctx, `UPDATE airt_schema SET version = $1`, len(pgMigrations))
-		return err
+		if _, err = tx.Exec(ctx, `UPDATE airt_schema SET version = $1`, len(pgMigrations)); err != nil {
+			return err
+		}
+		return rekeyNames(ctx, tx)
 	})
+}
+
+// nameKeyLookAlike prefixes the key of a user whose name, under a new key
+// function, is the key of a user earlier in the order. No key
+// account.NormalizeKey makes holds an upper-case letter, so no lookup finds
+// it: the user stays reachable by uuid and must be renamed before its next
+// change (the rules then find the name taken), as on a bbolt store.
+const nameKeyLookAlike = "LOOKALIKE:"
+
+// rekeyNames makes the username_key and email_key columns again with
+// today's account.NormalizeKey when the database records another key
+// version (or none: a database made before the version was recorded), and
+// records the current one; the bbolt store does the same on open
+// (localstore's meta/name_keys). It runs under the schema lock, so
+// processes starting at once do it once, and holds the version row, so no
+// write of a running process interleaves. Two users whose names now share
+// a key (look-alikes an older airt let coexist): the first in the order of
+// `airt user ls` (enabled first, then by creation) keeps the key. An empty
+// database is left alone: Migrate records the version with the data.
+func rekeyNames(ctx context.Context, tx pgx.Tx) error {
+	var version string
+	err := tx.QueryRow(ctx, `SELECT value FROM airt_meta WHERE key = $1`, pgMetaNameKeys).Scan(&version)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("read the name key version: %w", err)
+	}
+	if version == account.NameKeyVersion {
+		return nil
+	}
+	if version != "" {
+		// Not one this airt made: a newer airt's, whose keys it cannot
+		// judge.
+		return account.Errorf(account.KindFailed, "the database's usernames and emails are keyed by %s, which this airt does not know (it uses %s)",
+			account.Quote(version), account.NameKeyVersion).
+			WithHint("run the same airt version as the other server processes")
+	}
+	var used bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM airt_meta) OR EXISTS (SELECT 1 FROM airt_users)`).Scan(&used); err != nil {
+		return fmt.Errorf("read the database's meta: %w", err)
+	}
+	if !used {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `SELECT rev FROM airt_version WHERE id = 1 FOR UPDATE`); err != nil {
+		return fmt.Errorf("lock the history's version: %w", err)
+	}
+	rows, err := tx.Query(ctx, `SELECT uuid, data FROM airt_users`)
+	if err != nil {
+		return fmt.Errorf("read the users to re-key: %w", err)
+	}
+	var users []*account.User
+	var uuid string
+	var data []byte
+	if _, err := pgx.ForEachRow(rows, []any{&uuid, &data}, func() error {
+		var u account.User
+		if err := json.Unmarshal(data, &u); err != nil {
+			return fmt.Errorf("decode user %s: %w", uuid, err)
+		}
+		u.UUID = uuid
+		users = append(users, &u)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("read the users to re-key: %w", err)
+	}
+	sort.Slice(users, func(i, j int) bool {
+		a, b := users[i], users[j]
+		if a.Disabled != b.Disabled {
+			return !a.Disabled
+		}
+		if !a.Created.Equal(b.Created) {
+			return a.Created.Before(b.Created)
+		}
+		return a.UUID < b.UUID
+	})
+	taken := map[string]bool{}
+	key := func(s, uuid string) string {
+		k := account.NormalizeKey(s)
+		if taken[k] {
+			return nameKeyLookAlike + uuid
+		}
+		taken[k] = true
+		return k
+	}
+	uuids := make([]string, len(users))
+	names := make([]string, len(users))
+	emails := make([]string, len(users))
+	for i, u := range users {
+		uuids[i] = u.UUID
+		names[i] = key(u.Username, u.UUID)
+	}
+	taken = map[string]bool{}
+	for i, u := range users {
+		emails[i] = key(u.Email, u.UUID)
+	}
+	// The unique constraints are deferred to the commit: two users
+	// trading keys pass through a moment where both hold one.
+	if _, err := tx.Exec(ctx, `UPDATE airt_users SET username_key = k.name, email_key = k.email
+FROM unnest($1::text[], $2::text[], $3::text[]) AS k(uuid, name, email) WHERE airt_users.uuid = k.uuid`, uuids, names, emails); err != nil {
+		return fmt.Errorf("re-key the users: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO airt_meta VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = $2`,
+		pgMetaNameKeys, account.NameKeyVersion); err != nil {
+		return fmt.Errorf("record the name key version: %w", err)
+	}
+	return nil
 }
 
 func (s *PostgresStore) loadMeta(ctx context.Context) error {

@@ -51,6 +51,29 @@ func (ts *testServer) user(t *testing.T, uuid string) *account.User {
 	return u
 }
 
+// activateMFA turns on MFA for user uuid with secret in the server's store
+// (bbolt or PostgreSQL), as a change of the server's own.
+func (ts *testServer) activateMFA(t *testing.T, uuid, secret string) {
+	t.Helper()
+	err := ts.st.Write(context.Background(), func(tx Tx) error {
+		u, err := tx.User(uuid)
+		if err != nil {
+			return err
+		}
+		m := &localstore.Mutation{Op: localstore.OpMFAActivate, Target: uuid, Actor: uuid, BaseVersion: u.Version,
+			Args: localstore.Args{Secrets: localstore.Secrets{MFASecret: secret}}}
+		nu, err := localstore.ApplyTo(tx, u, m)
+		if err != nil {
+			return err
+		}
+		_, err = record(tx, nu, m, "", usersync.Fields(m))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // A refused mutation's answer reveals nothing about its target: bob's
 // update of the admin with an old base version is refused for permission,
 // before any conflict check, with the same text as for a uuid that names
@@ -156,18 +179,7 @@ func TestPushMFADisableNeedsProof(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = ts.store.Update(func(tx *localstore.Tx) error {
-		bob, err := tx.User(ts.bob)
-		if err != nil {
-			return err
-		}
-		_, err = tx.Apply(bob, &localstore.Mutation{Op: localstore.OpMFAActivate, Target: ts.bob, Actor: ts.bob,
-			Args: localstore.Args{Secrets: localstore.Secrets{MFASecret: secret}}})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts.activateMFA(t, ts.bob, secret)
 	ts.srv.now = func() time.Time { return testNow }
 	code, err := otp.Code(secret, testNow)
 	if err != nil {
@@ -202,15 +214,7 @@ func TestPushMFADisableNeedsProof(t *testing.T) {
 func TestLoginTOTPLockOut(t *testing.T) {
 	ts := newTestServer(t)
 	secret, _ := otp.NewSecret()
-	err := ts.store.Update(func(tx *localstore.Tx) error {
-		bob, _ := tx.User(ts.bob)
-		_, err := tx.Apply(bob, &localstore.Mutation{Op: localstore.OpMFAActivate, Target: ts.bob, Actor: ts.bob,
-			Args: localstore.Args{Secrets: localstore.Secrets{MFASecret: secret}}})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts.activateMFA(t, ts.bob, secret)
 	ts.srv.now = func() time.Time { return testNow }
 	right, _ := otp.Code(secret, testNow)
 	wrong := "000000"
@@ -226,7 +230,7 @@ func TestLoginTOTPLockOut(t *testing.T) {
 	// (The login limits of the address would refuse a 6th attempt anyway:
 	// the lock-out is checked in the store, where the next login from any
 	// address, and the command line's check, find it.)
-	_, err = c.Login(context.Background(), usersync.LoginRequest{Username: "bob", Password: "pw", OTP: right})
+	_, err := c.Login(context.Background(), usersync.LoginRequest{Username: "bob", Password: "pw", OTP: right})
 	if err == nil {
 		t.Error("right code after 5 wrong ones accepted")
 	}
@@ -242,15 +246,7 @@ func TestOnlineMFADisableSharesLockOut(t *testing.T) {
 	ts := newTestServer(t)
 	ts.srv.now = func() time.Time { return testNow }
 	secret, _ := otp.NewSecret()
-	err := ts.store.Update(func(tx *localstore.Tx) error {
-		bob, _ := tx.User(ts.bob)
-		_, err := tx.Apply(bob, &localstore.Mutation{Op: localstore.OpMFAActivate, Target: ts.bob, Actor: ts.bob,
-			Args: localstore.Args{Secrets: localstore.Secrets{MFASecret: secret}}})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts.activateMFA(t, ts.bob, secret)
 	right, _ := otp.Code(secret, testNow.Add(-30*time.Second))
 	c := &usersync.Client{URL: ts.http.URL, Retries: -1}
 	resp, err := c.Login(context.Background(), usersync.LoginRequest{Username: "bob", Password: "pw", OTP: right})
@@ -335,6 +331,9 @@ func TestTrustPostgres(t *testing.T) {
 		{"PushAuthorisationFirst", TestPushAuthorisationFirst},
 		{"PushPhoneVerifiedText", TestPushPhoneVerifiedText},
 		{"PushPasswordResetHash", TestPushPasswordResetHash},
+		{"PushMFADisableNeedsProof", TestPushMFADisableNeedsProof},
+		{"LoginTOTPLockOut", TestLoginTOTPLockOut},
+		{"OnlineMFADisableSharesLockOut", TestOnlineMFADisableSharesLockOut},
 		{"PushLookAlikeRename", TestPushLookAlikeRename},
 		{"OnlineResetSaysNothing", TestOnlineResetSaysNothing},
 	} {

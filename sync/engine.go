@@ -2,7 +2,6 @@ package sync
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -471,29 +470,13 @@ func fromWire(tx *localstore.Tx, wu *WireUser) (*account.User, error) {
 
 // ServerCopy returns the server's copy of a user (nil when none).
 func ServerCopy(tx *localstore.Tx, uuid string) (*account.User, error) {
-	b, err := tx.Bucket(bucketServerCopy)
-	if err != nil || b == nil {
-		return nil, err
-	}
-	v := b.Get([]byte(uuid))
-	if v == nil {
-		return nil, nil
-	}
-	var u account.User
-	if err := json.Unmarshal(v, &u); err != nil {
-		return nil, fmt.Errorf("decode server copy of %s: %w", uuid, err)
-	}
-	return &u, nil
+	return tx.ServerCopy(uuid)
 }
 
 // Rebase stores the pulled users as the server's copies and rebuilds the
 // local view of them and of every user the outbox touches: server copy, then
 // the pending mutations replayed in order. Runs in tx (one per page).
 func Rebase(tx *localstore.Tx, users []WireUser) error {
-	b, err := tx.Bucket(bucketServerCopy)
-	if err != nil {
-		return err
-	}
 	affected := map[string]bool{}
 	// The copies just written, as rebuild would read them back: a push of
 	// 10,000 changes takes 10,000 of them in one transaction.
@@ -516,11 +499,7 @@ func Rebase(tx *localstore.Tx, users []WireUser) error {
 				return err
 			}
 		}
-		data, err := json.Marshal(u)
-		if err != nil {
-			return err
-		}
-		if err := b.Put([]byte(u.UUID), data); err != nil {
+		if err := tx.PutServerCopy(u); err != nil {
 			return err
 		}
 		affected[u.UUID] = true
@@ -588,6 +567,19 @@ func rebuild(tx *localstore.Tx, affected map[string]bool, copies map[string]*acc
 		}
 		if sc, err := ServerCopy(tx, id); err == nil && sc != nil {
 			if err := tx.PutUser(nil, sc); err != nil && !isTaken(err) {
+				return err
+			}
+		}
+	}
+	// Where no queued change touches a user, its local record is the
+	// server's copy: keep it once.
+	touched := map[string]bool{}
+	for _, m := range pending {
+		touched[m.Target] = true
+	}
+	for _, id := range ids {
+		if !touched[id] {
+			if err := tx.ShareServerCopy(id); err != nil {
 				return err
 			}
 		}

@@ -6,7 +6,10 @@ package sync
 
 // Client side.
 var (
-	// bucketServerCopy: user uuid -> account.User as the server last sent it
+	// bucketServerCopy: user uuid -> account.User as the server last sent it,
+	// as a checksummed record (localstore.MarshalUser), or a short record
+	// saying "the same as the local view" while no queued change touches
+	// the user (localstore/servercopy.go keeps it so)
 	// (Version = server revision; secrets only for the logged-in user, sealed
 	// with this store's key). The local view (the users bucket) is rebuilt
 	// from it plus a replay of the pending outbox.

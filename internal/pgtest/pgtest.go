@@ -236,3 +236,21 @@ func lastLine(b []byte) string {
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	return lines[len(lines)-1]
 }
+
+// Bin returns the path of one of PostgreSQL's programs (pg_dump,
+// pg_restore, …) from the installation the private cluster runs from: in
+// PATH or /usr/lib/postgresql/*/bin.
+func Bin(name string) (string, error) {
+	if p, err := exec.LookPath(name); err == nil {
+		return p, nil
+	}
+	dir, err := findBin()
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	p := filepath.Join(dir, name)
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("%w: %s not found in %s", ErrUnavailable, name, dir)
+	}
+	return p, nil
+}
