@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -851,6 +853,53 @@ func testReadAheadBatch(t *testing.T) {
 	})
 }
 
+// testBatchCutAtBodyBound: a push whose mutations would not fit in one body
+// goes in several requests, each under the bound, in order, all applied.
+func testBatchCutAtBodyBound(t *testing.T) {
+	ts := newTestServer(t)
+	e := ts.client(t, "a", "admin")
+	for i := range 10 {
+		localChange(t, e.Store, ts.admin, createMutation(fmt.Sprintf("cut%d", i), false))
+	}
+	// The encoded size of each mutation as the engine sends it.
+	var sizes []int
+	_ = e.Store.View(func(tx *localstore.Tx) error {
+		return tx.Outbox(0, true, func(m *localstore.Mutation) error {
+			sec := m.Args.Secrets
+			data, err := json.Marshal(&usersync.WireMutation{Mutation: *m, Secrets: &sec})
+			sizes = append(sizes, len(data)+1)
+			return err
+		})
+	})
+	e.MaxBody = 2*slices.Max(sizes) + 10
+	var batches []int
+	done := 0
+	e.Progress = func(p usersync.Progress) {
+		if p.Phase == "push" && p.Done > done {
+			batches = append(batches, p.Done-done)
+			done = p.Done
+		}
+	}
+	r, err := e.Push(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Applied != 10 || len(batches) < 4 {
+		t.Fatalf("applied %d in batches %v, want 10 in at least 4", r.Applied, batches)
+	}
+	at := 0
+	for _, n := range batches {
+		body := 0
+		for _, sz := range sizes[at : at+n] {
+			body += sz
+		}
+		if body > e.MaxBody {
+			t.Errorf("batches %v: one of %d bytes, over the bound of %d", batches, body, e.MaxBody)
+		}
+		at += n
+	}
+}
+
 // serverTests run against every kind of server store.
 var serverTests = []struct {
 	name string
@@ -858,6 +907,7 @@ var serverTests = []struct {
 }{
 	{"RejectionMidBatch", testRejectionMidBatch},
 	{"ReadAheadBatch", testReadAheadBatch},
+	{"BatchCutAtBodyBound", testBatchCutAtBodyBound},
 	{"PushTakesOwnChanges", testPushTakesOwnChanges},
 	{"PushTwice", testPushTwice},
 	{"RejectionReplayed", testRejectionReplayed},

@@ -35,6 +35,10 @@ type Engine struct {
 	// one transaction, and one commit, on both sides); Page the number of
 	// change records per pull (0: DefaultPageSize).
 	Batch, Page int
+	// MaxBody bounds the encoded size of one push's mutations (0:
+	// MaxPushBody less room for the rest of the request, the bound the
+	// server enforces).
+	MaxBody int
 	// Progress, when set, hears about each pushed batch and pulled page.
 	Progress func(Progress)
 }
@@ -125,6 +129,10 @@ func (e *Engine) Push(ctx context.Context) (Report, error) {
 		batch = MaxBatch
 	}
 	batch = min(batch, MaxBatch)
+	maxBody := e.MaxBody
+	if maxBody <= 0 || maxBody > MaxPushBody-pushEnvelope {
+		maxBody = MaxPushBody - pushEnvelope
+	}
 	total := 0
 	// The total is for the progress report only: counting decodes the
 	// whole outbox, which costs as much as reading it for the batches.
@@ -182,14 +190,14 @@ func (e *Engine) Push(ctx context.Context) (Report, error) {
 					wm.Secrets = &sec
 				}
 				// The server refuses a body over MaxPushBody: stop before a
-				// mutation that would take the batch past it (a batch holds
+				// mutation that would take the batch past maxBody (a batch holds
 				// at least one, which alone the validation rules keep far
 				// below the bound).
 				data, err := json.Marshal(&wm)
 				if err != nil {
 					return fmt.Errorf("encode mutation %d: %w", m.Seq, err)
 				}
-				if len(ms) > 0 && size+len(data)+1 > MaxPushBody-pushEnvelope {
+				if len(ms) > 0 && size+len(data)+1 > maxBody {
 					return localstore.ErrStop
 				}
 				size += len(data) + 1
