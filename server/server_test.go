@@ -763,10 +763,36 @@ func testPushTakesOwnChanges(t *testing.T) {
 	for _, name := range []string{"carol", "dave", "erin"} {
 		localChange(t, a.Store, ts.admin, createMutation(name, false))
 	}
+	localChange(t, a.Store, ts.admin, &localstore.Mutation{Op: localstore.OpUpdate, Target: ts.bob, Args: localstore.Args{Username: localstore.Str("bobby")}})
+	// Two users per transaction: the four records come back in two.
+	a.OwnChunk = 2
 	ctx := context.Background()
-	if r, err := a.Push(ctx); err != nil || r.Applied != 3 {
+	if r, err := a.Push(ctx); err != nil || r.Applied != 4 {
 		t.Fatalf("push: %+v %v", r, err)
 	}
+	if r, err := a.Store.Check(); err != nil || len(r.Problems) > 0 {
+		t.Errorf("store check after the push: %v %v", r, err)
+	}
+	_ = a.Store.View(func(tx *localstore.Tx) error {
+		n := 0
+		err := tx.ForEachUser(func(u *account.User) error {
+			n++
+			var srv *account.User
+			_ = ts.st.Read(ctx, func(stx Tx) (err error) { srv, err = stx.User(u.UUID); return err })
+			if srv == nil || u.Version != srv.Version || u.Username != srv.Username {
+				t.Errorf("%s after the push: version %d, the server has %+v", u.Username, u.Version, srv)
+			}
+			sc, err := usersync.ServerCopy(tx, u.UUID)
+			if err != nil || sc == nil || sc.Version != u.Version {
+				t.Errorf("%s: server copy %+v %v, want the local record", u.Username, sc, err)
+			}
+			return nil
+		})
+		if n != 5 { // admin, bob and the three created
+			t.Errorf("%d local users after the push, want 5", n)
+		}
+		return err
+	})
 	status := func(e *usersync.Engine) (st *usersync.Status) {
 		_ = e.Store.View(func(tx *localstore.Tx) (err error) {
 			st, err = usersync.ReadStatus(tx)

@@ -39,6 +39,10 @@ type Engine struct {
 	// MaxPushBody less room for the rest of the request, the bound the
 	// server enforces).
 	MaxBody int
+	// OwnChunk is the number of users per transaction when the engine
+	// takes back the server's records of the users it pushed (0:
+	// DefaultOwnChunk).
+	OwnChunk int
 	// Progress, when set, hears about each pushed batch and pulled page.
 	Progress func(Progress)
 }
@@ -294,6 +298,10 @@ func (e *Engine) Push(ctx context.Context) (Report, error) {
 	}
 }
 
+// DefaultOwnChunk is the number of pushed users the client takes back per
+// transaction after a push.
+const DefaultOwnChunk = 1000
+
 // takeOwn stores the server's records of the users the push changed, and
 // moves the cursor past the push's changes, when ok and nobody pulled into
 // the store meanwhile.
@@ -301,20 +309,47 @@ func (e *Engine) takeOwn(ok bool, start uint64, startID string, cursor uint64, c
 	if !ok {
 		return nil
 	}
-	return e.update(func(tx *localstore.Tx) error {
-		if metaUint(tx, metaCursor) != start || string(tx.GetMeta(metaCursorID)) != startID {
-			return nil
+	chunk := e.OwnChunk
+	if chunk <= 0 {
+		chunk = DefaultOwnChunk
+	}
+	// The users go in several transactions of chunk users: bbolt cannot
+	// reuse within a transaction the pages it frees, so rewriting 10,000
+	// users in one grows the file by a copy of their pages. Each chunk only
+	// stores server records (a pull from the unmoved cursor would store the
+	// same ones again, or newer ones over them); the cursor moves in the
+	// last, so a sync killed in between pulls those changes again.
+	// One opening of the store for all of them: its file lock is held from
+	// the first to the last.
+	return e.with(func(s *localstore.Store) error {
+		for {
+			last := len(users) <= chunk
+			part := users
+			if !last {
+				part = users[:chunk]
+			}
+			moved := false
+			err := s.Update(func(tx *localstore.Tx) error {
+				if metaUint(tx, metaCursor) != start || string(tx.GetMeta(metaCursorID)) != startID {
+					moved = true
+					return nil
+				}
+				if err := Rebase(tx, part); err != nil || !last {
+					return err
+				}
+				if err := putMetaUint(tx, metaCursor, cursor); err != nil {
+					return err
+				}
+				if err := tx.PutMeta(metaCursorID, []byte(cursorID)); err != nil {
+					return err
+				}
+				return putMetaUint(tx, metaHead, head)
+			})
+			if err != nil || moved || last {
+				return err
+			}
+			users = users[chunk:]
 		}
-		if err := Rebase(tx, users); err != nil {
-			return err
-		}
-		if err := putMetaUint(tx, metaCursor, cursor); err != nil {
-			return err
-		}
-		if err := tx.PutMeta(metaCursorID, []byte(cursorID)); err != nil {
-			return err
-		}
-		return putMetaUint(tx, metaHead, head)
 	})
 }
 
@@ -540,7 +575,34 @@ func rebuild(tx *localstore.Tx, affected map[string]bool, copies map[string]*acc
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
+	touched := map[string]bool{}
+	for _, m := range pending {
+		touched[m.Target] = true
+	}
+	// A user no pending change touches, whose new server copy keeps the
+	// username, email and order of its local record (the users a push takes
+	// back differ in their version only), is rewritten in place: no index
+	// entry moves, so no other user can be in its way or be put out of it.
+	inPlace := map[string]bool{}
 	for _, id := range ids {
+		sc := copies[id]
+		if touched[id] || sc == nil {
+			continue
+		}
+		u, err := tx.User(id)
+		if err != nil || !localstore.SameIndexes(u, sc) {
+			continue
+		}
+		c := *sc
+		if err := tx.PutUser(u, &c); err != nil {
+			return err
+		}
+		inPlace[id] = true
+	}
+	for _, id := range ids {
+		if inPlace[id] {
+			continue
+		}
 		if u, err := tx.User(id); err == nil {
 			if err := tx.DeleteUser(u); err != nil {
 				return err
@@ -549,6 +611,9 @@ func rebuild(tx *localstore.Tx, affected map[string]bool, copies map[string]*acc
 	}
 	var evicted []string
 	for _, id := range ids {
+		if inPlace[id] {
+			continue
+		}
 		sc, ok := copies[id]
 		if !ok {
 			var err error
@@ -582,10 +647,6 @@ func rebuild(tx *localstore.Tx, affected map[string]bool, copies map[string]*acc
 	}
 	// Where no queued change touches a user, its local record is the
 	// server's copy: keep it once.
-	touched := map[string]bool{}
-	for _, m := range pending {
-		touched[m.Target] = true
-	}
 	for _, id := range ids {
 		if !touched[id] {
 			if err := tx.ShareServerCopy(id); err != nil {
