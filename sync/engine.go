@@ -302,6 +302,11 @@ func (e *Engine) Push(ctx context.Context) (Report, error) {
 // transaction after a push.
 const DefaultOwnChunk = 1000
 
+// ownChunkTaken, set only by this package's tests (export_test.go), runs
+// after each transaction of takeOwn but the last; an error stops takeOwn
+// there, as a kill would.
+var ownChunkTaken func() error
+
 // takeOwn stores the server's records of the users the push changed, and
 // moves the cursor past the push's changes, when ok and nobody pulled into
 // the store meanwhile.
@@ -347,6 +352,11 @@ func (e *Engine) takeOwn(ok bool, start uint64, startID string, cursor uint64, c
 			})
 			if err != nil || moved || last {
 				return err
+			}
+			if ownChunkTaken != nil {
+				if err := ownChunkTaken(); err != nil {
+					return err
+				}
 			}
 			users = users[chunk:]
 		}
