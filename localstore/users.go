@@ -174,57 +174,86 @@ func (t *Tx) PutUser(old, u *account.User) error {
 		}
 		return account.ErrEmailTaken
 	}
+	id := []byte(u.UUID)
 	if old != nil {
 		if err := t.materializeServerCopy(u.UUID); err != nil {
 			return err
 		}
-		if SameIndexes(old, u) {
-			// Only the record changes (a new version, a phone, a
-			// password): the index entries already say what they would
-			// be rewritten to, and leaving them alone keeps their pages
-			// clean (a sync that takes back 10,000 pushed users would
-			// otherwise rewrite every index page).
-			return t.tx.Bucket(bucketUsers).Put([]byte(u.UUID), MarshalUser(u))
-		}
-		if err := t.dropIndexes(old); err != nil {
-			return err
-		}
 	}
-	id := []byte(u.UUID)
 	if err := t.tx.Bucket(bucketUsers).Put(id, MarshalUser(u)); err != nil {
 		return err
 	}
-	if err := byName.Put([]byte(nameKey), ref); err != nil {
+	// Only the index entries that change are written: an entry already
+	// right is left alone, so that its page stays clean (a sync that takes
+	// back 10,000 pushed users, which differ from the local records in
+	// their version and creation time, would otherwise rewrite every page
+	// of the username and email indexes).
+	dropped := func(b *bolt.Bucket, key []byte) error {
+		if v := b.Get(key); v != nil && !bytes.Equal(v, ref) {
+			return nil // the key belongs to someone else now
+		}
+		return b.Delete(key)
+	}
+	point := func(b *bolt.Bucket, oldKey *string, key string) error {
+		if oldKey != nil && *oldKey != key {
+			if err := dropped(b, []byte(*oldKey)); err != nil {
+				return err
+			}
+		}
+		if bytes.Equal(b.Get([]byte(key)), ref) {
+			return nil
+		}
+		return b.Put([]byte(key), ref)
+	}
+	var oldName, oldEmail *string
+	if old != nil {
+		n, e := account.NormalizeKey(old.Username), account.NormalizeKey(old.Email)
+		oldName, oldEmail = &n, &e
+	}
+	if err := point(byName, oldName, nameKey); err != nil {
 		return err
 	}
-	if err := byEmail.Put([]byte(emailKey), ref); err != nil {
+	if err := point(byEmail, oldEmail, emailKey); err != nil {
 		return err
 	}
 	order, ok := t.tx.Bucket(bucketOrder), orderKey(u)
-	counted := order.Get(ok) != nil
-	if err := order.Put(ok, ref); err != nil {
-		return err
-	}
-	if !counted {
-		if err := rankInsert(t.tx, ok); err != nil {
-			return err
+	if old != nil {
+		if was := orderKey(old); !bytes.Equal(was, ok) && order.Get(was) != nil {
+			if err := rankDelete(t.tx, was); err != nil {
+				return err
+			}
+			if err := order.Delete(was); err != nil {
+				return err
+			}
 		}
 	}
-	if u.SuperUser && !u.Disabled {
-		return t.tx.Bucket(bucketSuperUsers).Put(id, nil)
+	if v := order.Get(ok); !bytes.Equal(v, ref) {
+		if err := order.Put(ok, ref); err != nil {
+			return err
+		}
+		if v == nil {
+			if err := rankInsert(t.tx, ok); err != nil {
+				return err
+			}
+		}
 	}
-	return nil
+	supers := t.tx.Bucket(bucketSuperUsers)
+	if u.SuperUser && !u.Disabled {
+		if supers.Get(id) == nil {
+			return supers.Put(id, nil)
+		}
+		return nil
+	}
+	return supers.Delete(id)
 }
 
-// SameIndexes reports whether u keeps every index entry of old, its stored
-// record: username, email, ls order (and rank) and the enabled super users.
-// PutUser(old, u) then rewrites the record alone.
-func SameIndexes(old, u *account.User) bool {
+// SameKeys reports whether u keeps the unique keys (username and email) of
+// old, its stored record: PutUser(old, u) then cannot collide with another
+// user, whatever order users are written in.
+func SameKeys(old, u *account.User) bool {
 	return strings.EqualFold(old.UUID, u.UUID) &&
 		account.NormalizeKey(old.Username) == account.NormalizeKey(u.Username) &&
-		account.NormalizeKey(old.Email) == account.NormalizeKey(u.Email) &&
-		bytes.Equal(orderKey(old), orderKey(u)) &&
-		(old.SuperUser && !old.Disabled) == (u.SuperUser && !u.Disabled)
+		account.NormalizeKey(old.Email) == account.NormalizeKey(u.Email)
 }
 
 // DeleteUser removes u and its index entries (sync uses it when a server

@@ -590,9 +590,10 @@ func rebuild(tx *localstore.Tx, affected map[string]bool, copies map[string]*acc
 		touched[m.Target] = true
 	}
 	// A user no pending change touches, whose new server copy keeps the
-	// username, email and order of its local record (the users a push takes
-	// back differ in their version only), is rewritten in place: no index
-	// entry moves, so no other user can be in its way or be put out of it.
+	// username and email of its local record (the users a push takes back
+	// differ in their version and creation time only), is rewritten in
+	// place: no unique key moves, so no other user can be in its way or be
+	// put out of it.
 	inPlace := map[string]bool{}
 	for _, id := range ids {
 		sc := copies[id]
@@ -600,7 +601,7 @@ func rebuild(tx *localstore.Tx, affected map[string]bool, copies map[string]*acc
 			continue
 		}
 		u, err := tx.User(id)
-		if err != nil || !localstore.SameIndexes(u, sc) {
+		if err != nil || !localstore.SameKeys(u, sc) {
 			continue
 		}
 		c := *sc
