@@ -156,8 +156,9 @@ func (e *Engine) Push(ctx context.Context) (Report, error) {
 	after := uint64(0) // where the next batch starts in the outbox
 	// own follows the pushes whose answers carried every change since the
 	// store's cursor (the store's own): their users and the position after
-	// them, taken in one transaction at the end (taking them per batch
-	// would replay the rest of the queue each time).
+	// them, taken at the end once the queue is empty (taking them per batch
+	// would replay the rest of the queue each time), OwnChunk users per
+	// transaction (takeOwn).
 	var own struct {
 		ok                bool
 		start, cursor     uint64
