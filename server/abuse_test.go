@@ -179,18 +179,7 @@ func testTOTPLockoutAtLogin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = ts.st.Write(context.Background(), func(tx Tx) error {
-		bob, err := tx.User(ts.bob)
-		if err != nil {
-			return err
-		}
-		_, err = localstore.ApplyTo(tx, bob, &localstore.Mutation{Op: localstore.OpMFAActivate, Target: ts.bob, Actor: ts.bob,
-			Args: localstore.Args{Secrets: localstore.Secrets{MFASecret: secret}}})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts.activateMFA(t, ts.bob, secret)
 	right, _ := otp.Code(secret, now)
 	wrong := "000000"
 	if wrong == right {

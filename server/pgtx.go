@@ -374,12 +374,22 @@ func (t *pgTx) PutUser(old, u *account.User) error {
 	return nil
 }
 
-func restore(m map[string]string, k, v string, had bool) {
+// restore puts m[k] back as it was before a write: v if it was there
+// (had), else no entry.
+func restore[K comparable, V any](m map[K]V, k K, v V, had bool) {
 	if had {
 		m[k] = v
 	} else {
 		delete(m, k)
 	}
+}
+
+// setUndoable sets m[k] = v in the transaction's memory and records how
+// to take it back at RollbackToSavepoint.
+func setUndoable[K comparable, V any](t *pgTx, m map[K]V, k K, v V) {
+	prev, had := m[k]
+	t.undo = append(t.undo, func() { restore(m, k, prev, had) })
+	m[k] = v
 }
 
 func (t *pgTx) HasUsers() bool {
@@ -606,15 +616,7 @@ func (t *pgTx) PutDevice(store string, d device) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
-	prev, had := t.devices[store]
-	t.undo = append(t.undo, func() {
-		if had {
-			t.devices[store] = prev
-		} else {
-			delete(t.devices, store)
-		}
-	})
-	t.devices[store] = d
+	setUndoable(t, t.devices, store, d)
 	return nil
 }
 
@@ -641,16 +643,7 @@ func (t *pgTx) PutOutcome(store string, res usersync.Result) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
-	id := outcomeID{store, res.Seq}
-	prev, had := t.outcomes[id]
-	t.undo = append(t.undo, func() {
-		if had {
-			t.outcomes[id] = prev
-		} else {
-			delete(t.outcomes, id)
-		}
-	})
-	t.outcomes[id] = res
+	setUndoable(t, t.outcomes, outcomeID{store, res.Seq}, res)
 	return nil
 }
 

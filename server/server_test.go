@@ -341,18 +341,7 @@ func testLoginMFA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = ts.st.Write(context.Background(), func(tx Tx) error {
-		bob, err := tx.User(ts.bob)
-		if err != nil {
-			return err
-		}
-		_, err = localstore.ApplyTo(tx, bob, &localstore.Mutation{Op: localstore.OpMFAActivate, Target: ts.bob, Actor: ts.bob,
-			Args: localstore.Args{Secrets: localstore.Secrets{MFASecret: secret}}})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts.activateMFA(t, ts.bob, secret)
 	c := &usersync.Client{URL: ts.http.URL, Retries: -1}
 	ctx := context.Background()
 	_, err = c.Login(ctx, usersync.LoginRequest{Username: "bob", Password: "wrong", OTP: "123456"})
